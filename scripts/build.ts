@@ -1,0 +1,17 @@
+/**
+ * `bun run build`: compiles src/main.ts, its embedded migrations (and later the admin UI) into
+ * one executable, dist/switchboard by default (`--outfile PATH` to change it).
+ */
+import { join, resolve } from "node:path";
+
+const root = join(import.meta.dir, "..");
+const flag = process.argv.indexOf("--outfile");
+const outfile = resolve(flag > 0 ? process.argv[flag + 1]! : join(root, "dist", "switchboard"));
+
+const started = performance.now();
+const proc = Bun.spawnSync(
+  [process.execPath, "build", "--compile", join(root, "src", "main.ts"), "--outfile", outfile],
+  { cwd: root, stdout: "inherit", stderr: "inherit" },
+);
+if (proc.exitCode !== 0) process.exit(proc.exitCode ?? 1);
+console.log(`built ${outfile} in ${Math.round(performance.now() - started)} ms`);

@@ -1,0 +1,172 @@
+/**
+ * @module config
+ * Flags + environment -> one validated, frozen Config (DESIGN.md, Process and configuration).
+ * Flags win over environment variables, which win over defaults. Every problem is a ConfigError
+ * with one line that names the setting, so `main.ts` can print it and exit non-zero.
+ */
+import { accessSync, constants, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import ipaddr from "ipaddr.js";
+import type { LogFormat } from "./log";
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Absolute path of the data directory (database, generated secret key, plugins). */
+  dataDir: string;
+  adminEmail?: string;
+  adminPassword?: string;
+  /** Master key from SWITCHBOARD_SECRET_KEY; when absent one is generated into the data dir. */
+  secretKey?: string;
+  /** CIDRs of proxies whose X-Forwarded-For is believed. */
+  trustProxy: string[];
+  /** Lets outbound actions call loopback/private addresses (off by default: SSRF). */
+  outboundAllowPrivate: boolean;
+  logFormat: LogFormat;
+  /** Largest accepted request body in bytes (413 above it). */
+  bodyLimitBytes: number;
+  /** How long SIGTERM waits for in-flight work before closing anyway. */
+  shutdownTimeoutMs: number;
+  /** SQLite `synchronous`: NORMAL survives a process crash, FULL also a power loss (slower). */
+  dbSynchronous: "NORMAL" | "FULL";
+}
+
+/** A configuration problem, reported as one line without a stack trace. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** Flags understood by `serve` and `migrate` (and later commands that open the data dir). */
+export const CONFIG_FLAGS = {
+  host: { type: "string" },
+  port: { type: "string" },
+  "data-dir": { type: "string" },
+  "body-limit": { type: "string" },
+  "log-format": { type: "string" },
+} as const;
+
+export type ConfigFlags = { [K in keyof typeof CONFIG_FLAGS]?: string };
+
+/** Parses argv (after the command name) into config flags and leftover positionals. */
+export function parseConfigFlags(argv: string[]): { flags: ConfigFlags; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: CONFIG_FLAGS, allowPositionals: true });
+    return { flags: values as ConfigFlags, positionals };
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+}
+
+/** Builds and validates the Config. Does not touch the disk; see `prepareDataDir`. */
+export function loadConfig(flags: ConfigFlags, env: Env, cwd = process.cwd()): Config {
+  const pick = (flag: keyof ConfigFlags, envName: string) => {
+    const value = flags[flag] ?? env[envName];
+    return value === undefined || value === "" ? undefined : value;
+  };
+  const config: Config = {
+    host: parseHost(pick("host", "SWITCHBOARD_HOST") ?? "127.0.0.1"),
+    port: parsePort(pick("port", "SWITCHBOARD_PORT") ?? "8080"),
+    dataDir: resolve(cwd, pick("data-dir", "SWITCHBOARD_DATA_DIR") ?? "./sb_data"),
+    adminEmail: nonEmpty(env.SWITCHBOARD_ADMIN_EMAIL),
+    adminPassword: nonEmpty(env.SWITCHBOARD_ADMIN_PASSWORD),
+    secretKey: nonEmpty(env.SWITCHBOARD_SECRET_KEY),
+    trustProxy: parseCidrList(env.SWITCHBOARD_TRUST_PROXY, "SWITCHBOARD_TRUST_PROXY"),
+    outboundAllowPrivate: parseBool(env.SWITCHBOARD_OUTBOUND_ALLOW_PRIVATE, "SWITCHBOARD_OUTBOUND_ALLOW_PRIVATE", false),
+    logFormat: parseLogFormat(pick("log-format", "SWITCHBOARD_LOG_FORMAT") ?? "text"),
+    bodyLimitBytes: parseSize(pick("body-limit", "SWITCHBOARD_BODY_LIMIT") ?? "1mb", "body limit"),
+    shutdownTimeoutMs: parseInteger(env.SWITCHBOARD_SHUTDOWN_TIMEOUT_MS ?? "10000", "SWITCHBOARD_SHUTDOWN_TIMEOUT_MS", 0, 600_000),
+    dbSynchronous: parseSynchronous(env.SWITCHBOARD_DB_SYNCHRONOUS ?? "NORMAL"),
+  };
+  if ((config.adminEmail === undefined) !== (config.adminPassword === undefined)) {
+    throw new ConfigError("SWITCHBOARD_ADMIN_EMAIL and SWITCHBOARD_ADMIN_PASSWORD must be set together");
+  }
+  if (config.secretKey !== undefined && config.secretKey.length < 32) {
+    throw new ConfigError("SWITCHBOARD_SECRET_KEY must be at least 32 characters");
+  }
+  return Object.freeze(config);
+}
+
+/** Creates the data dir if needed and proves it is writable, or throws a ConfigError. */
+export function prepareDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    if (!statSync(dataDir).isDirectory()) throw new Error("not a directory");
+    accessSync(dataDir, constants.W_OK);
+    // access() says yes to root even on read-only mounts; a real write is the only proof.
+    const probe = join(dataDir, `.write-probe-${process.pid}`);
+    writeFileSync(probe, "");
+    rmSync(probe);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new ConfigError(`data dir ${dataDir} is not a writable directory (${reason})`);
+  }
+}
+
+const nonEmpty = (value: string | undefined) => (value === undefined || value === "" ? undefined : value);
+
+function parseHost(value: string): string {
+  if (!/^[A-Za-z0-9.:\-\[\]]+$/.test(value)) throw new ConfigError(`invalid host "${value}"`);
+  return value;
+}
+
+function parsePort(value: string): number {
+  return parseInteger(value, "port", 0, 65535);
+}
+
+function parseInteger(value: string, name: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value.trim())) throw new ConfigError(`invalid ${name} "${value}": expected a whole number`);
+  const n = Number(value);
+  if (n < min || n > max) throw new ConfigError(`invalid ${name} ${value}: expected ${min} to ${max}`);
+  return n;
+}
+
+function parseBool(value: string | undefined, name: string, fallback: boolean): boolean {
+  if (value === undefined || value === "") return fallback;
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new ConfigError(`invalid ${name} "${value}": expected true or false`);
+}
+
+function parseLogFormat(value: string): LogFormat {
+  if (value === "text" || value === "json") return value;
+  throw new ConfigError(`invalid log format "${value}": expected text or json`);
+}
+
+function parseSynchronous(value: string): "NORMAL" | "FULL" {
+  const upper = value.toUpperCase();
+  if (upper === "NORMAL" || upper === "FULL") return upper;
+  throw new ConfigError(`invalid SWITCHBOARD_DB_SYNCHRONOUS "${value}": expected NORMAL or FULL`);
+}
+
+const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, kb: 1024, k: 1024, mb: 1024 ** 2, m: 1024 ** 2, gb: 1024 ** 3, g: 1024 ** 3 };
+
+/** Parses sizes such as `1048576`, `512kb`, `1mb`. */
+export function parseSize(value: string, name: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+  const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
+  if (!match || unit === undefined) throw new ConfigError(`invalid ${name} "${value}": expected bytes or a size like 512kb, 1mb`);
+  const bytes = Math.floor(Number(match[1]) * unit);
+  if (bytes < 1 || bytes > 1024 ** 3) throw new ConfigError(`invalid ${name} "${value}": expected 1 byte to 1gb`);
+  return bytes;
+}
+
+/** Parses a comma-separated CIDR list (a bare address means a single host). */
+export function parseCidrList(value: string | undefined, name: string): string[] {
+  if (!value) return [];
+  return value
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const cidr = part.includes("/") ? part : `${part}/${part.includes(":") ? 128 : 32}`;
+      try {
+        ipaddr.parseCIDR(cidr);
+      } catch {
+        throw new ConfigError(`invalid ${name} entry "${part}": expected an IP address or CIDR`);
+      }
+      return cidr;
+    });
+}

@@ -1,0 +1,5 @@
+/**
+ * @module db/schema
+ * The drizzle schema: one file per domain, gathered here for drizzle-kit and the stores.
+ */
+export * from "./settings";

@@ -1,0 +1,112 @@
+/**
+ * @module http/body
+ * Request body reading with a hard byte limit and JSON parsing that is safe for whatever a client
+ * sends: too large -> 413, malformed or too deep -> 400, `__proto__` keys dropped. The raw text is
+ * kept per request because signature checks must hash exactly the bytes that arrived.
+ */
+import { AppError, badRequest, payloadTooLarge } from "./errors";
+
+/** Deepest JSON nesting accepted; deeper input is refused before any code walks it recursively. */
+export const MAX_JSON_DEPTH = 100;
+
+const rawBodies = new WeakMap<Request, string>();
+
+/** The body text of a request whose body has been parsed, exactly as received. */
+export function rawBody(request: Request): string | undefined {
+  return rawBodies.get(request);
+}
+
+/** Refuses a declared Content-Length over the limit before a single byte is read. */
+export function checkDeclaredLength(request: Request, limitBytes: number): void {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > limitBytes) throw payloadTooLarge(limitBytes);
+}
+
+/** Reads the body as UTF-8 text, stopping with 413 as soon as it passes `limitBytes`. */
+export async function readBodyText(request: Request, limitBytes: number): Promise<string> {
+  checkDeclaredLength(request, limitBytes);
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limitBytes) {
+      await reader.cancel().catch(() => {});
+      throw payloadTooLarge(limitBytes);
+    }
+    chunks.push(value);
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw badRequest("Request body is not valid UTF-8");
+  }
+}
+
+/** Parses JSON text from a client into a value, or throws a 400 that says why. */
+export function parseJsonBody(text: string): unknown {
+  // null, not undefined: the framework would take undefined as "not parsed" and read again.
+  if (text.trim() === "") return null;
+  if (text.length > MAX_JSON_DEPTH && jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+    throw badRequest(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  try {
+    // The reviver costs time, so it only runs when the text could hold a __proto__ key.
+    return text.includes("__proto__") ? JSON.parse(text, dropProtoKeys) : JSON.parse(text);
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw badRequest("Malformed JSON in request body", { reason: (error as Error).message });
+  }
+}
+
+function dropProtoKeys(key: string, value: unknown) {
+  return key === "__proto__" ? undefined : value;
+}
+
+/** True when brackets outside strings nest deeper than `max`; a linear scan, no recursion. */
+export function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > max) return true;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
+  }
+  return false;
+}
+
+/**
+ * Reads and decodes a body by content type: JSON (and `+json`), form-urlencoded to an object,
+ * text as a string. Other types are left to the framework (multipart arrives with forms).
+ */
+export async function parseBody(request: Request, contentType: string, limitBytes: number): Promise<unknown> {
+  const type = contentType.split(";", 1)[0]!.trim().toLowerCase();
+  const isJson = type === "application/json" || type.endsWith("+json");
+  const isForm = type === "application/x-www-form-urlencoded";
+  if (!isJson && !isForm && !type.startsWith("text/")) return undefined;
+  const text = await readBodyText(request, limitBytes);
+  rawBodies.set(request, text);
+  if (isJson) return parseJsonBody(text);
+  if (isForm) return formToObject(text);
+  return text;
+}
+
+function formToObject(text: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(text)) {
+    if (key === "__proto__") continue;
+    const existing = out[key];
+    if (existing === undefined) out[key] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else out[key] = [existing, value];
+  }
+  return out;
+}

@@ -1,0 +1,73 @@
+/**
+ * @module http/core
+ * The global request lifecycle every route shares: request id, body limit and parsing, the
+ * single error handler that writes the envelope, and one access-log line per request.
+ */
+import { Elysia } from "elysia";
+import type { Logger } from "../log";
+import { newId } from "../ids";
+import { checkDeclaredLength, parseBody } from "./body";
+import { errorBody } from "./envelope";
+import { toAppError } from "./to-app-error";
+
+export interface HttpCoreOptions {
+  logger: Logger;
+  bodyLimitBytes: number;
+}
+
+interface RequestInfo {
+  id: string;
+  start: number;
+}
+
+const requests = new WeakMap<Request, RequestInfo>();
+
+/** The id of a request seen by the core plugin (also sent back as `X-Request-Id`). */
+export function requestId(request: Request): string | undefined {
+  return requests.get(request)?.id;
+}
+
+// A caller-supplied id is kept for tracing across proxies only when it is short and plain.
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Builds the core plugin; use it first so its hooks cover every route. */
+export function httpCore({ logger, bodyLimitBytes }: HttpCoreOptions) {
+  return new Elysia({ name: "http.core" })
+    .onRequest(({ request, set }) => {
+      const incoming = request.headers.get("x-request-id");
+      const id = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : newId("req");
+      requests.set(request, { id, start: performance.now() });
+      set.headers["x-request-id"] = id;
+      checkDeclaredLength(request, bodyLimitBytes);
+    })
+    .onParse({ as: "global" }, ({ request, contentType }) => parseBody(request, contentType ?? "", bodyLimitBytes))
+    .onError({ as: "global" }, ({ error, code, request, set }) => {
+      const appError = toAppError(error, code, request);
+      if (appError.status >= 500) {
+        const cause = appError.cause ?? error;
+        logger.error("request failed", {
+          request_id: requestId(request),
+          method: request.method,
+          path: new URL(request.url).pathname,
+          error: cause instanceof Error ? cause.message : String(cause),
+          stack: cause instanceof Error ? cause.stack : undefined,
+        });
+      }
+      set.status = appError.status;
+      if (appError.headers) Object.assign(set.headers, appError.headers);
+      set.headers["content-type"] = "application/json";
+      const id = requestId(request);
+      if (id) set.headers["x-request-id"] = id;
+      return errorBody(appError);
+    })
+    .onAfterResponse({ as: "global" }, ({ request, set }) => {
+      const info = requests.get(request);
+      logger.info("http", {
+        method: request.method,
+        path: new URL(request.url).pathname,
+        status: typeof set.status === "number" ? set.status : 200,
+        ms: info ? Math.round((performance.now() - info.start) * 100) / 100 : undefined,
+        request_id: info?.id,
+      });
+    });
+}

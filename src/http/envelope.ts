@@ -1,0 +1,39 @@
+/**
+ * @module http/envelope
+ * The wire shape of management answers: `{success, data, meta}` or `{success:false, error}`.
+ */
+import { t, type TSchema } from "elysia";
+import type { AppError } from "./errors";
+
+export type Meta = Record<string, unknown>;
+
+/** A successful management answer. */
+export function ok<T>(data: T, meta: Meta = {}) {
+  return { success: true as const, data, meta };
+}
+
+/** The error body for an AppError; `details` only when there are some. */
+export function errorBody(error: AppError) {
+  return {
+    success: false as const,
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.details ? { details: error.details } : {}),
+    },
+  };
+}
+
+/** TypeBox schema of a successful answer wrapping `data`, for OpenAPI. */
+export const Envelope = <T extends TSchema>(data: T, meta: TSchema = t.Record(t.String(), t.Unknown())) =>
+  t.Object({ success: t.Literal(true), data, meta });
+
+/** TypeBox schema of the error answer, published once in OpenAPI. */
+export const ErrorEnvelope = t.Object({
+  success: t.Literal(false),
+  error: t.Object({
+    code: t.String(),
+    message: t.String(),
+    details: t.Optional(t.Record(t.String(), t.Unknown())),
+  }),
+});

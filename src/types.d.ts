@@ -1,0 +1,5 @@
+// SQL migration files are imported as text so they are embedded in the compiled binary.
+declare module "*.sql" {
+  const text: string;
+  export default text;
+}
