@@ -4,7 +4,8 @@
  * (stop accepting, let in-flight requests finish within a bound, close the database).
  */
 import { join } from "node:path";
-import { createApp } from "./app";
+import type { AnyElysia } from "elysia";
+import { createApp, type AppDeps } from "./app";
 import { prepareDataDir, type Config } from "./config";
 import { migrate } from "./db/migrate";
 import { DATABASE_FILE, openDatabase, type Database } from "./db/open";
@@ -19,8 +20,11 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Bun refuses bodies past this on its own; our limit answers first with a proper envelope. */
-const BODY_SLACK_BYTES = 1024 * 1024;
+/**
+ * Bun refuses bodies past its own limit with a bare 413. Ours is checked first (declared length in
+ * onRequest, streamed length while parsing) and answers in the envelope, so Bun's stays far above.
+ */
+const TRANSPORT_BODY_LIMIT = 1024 ** 3;
 
 /** Opens the data dir's database and applies pending migrations. */
 export function openDataDir(config: Config, logger: Logger): Database {
@@ -36,14 +40,24 @@ export function openDataDir(config: Config, logger: Logger): Database {
   return db;
 }
 
+/** Opens the data dir, builds the app and listens: what `switchboard serve` runs. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const db = openDataDir(config, logger);
-  loadSecretKey(config.dataDir, config.secretKey);
-  const app = createApp({ config, db, logger });
+  try {
+    loadSecretKey(config.dataDir, config.secretKey);
+    return listen(createApp({ config, db, logger }), { config, db, logger });
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** Serves a built app on the configured host and port; `stop()` drains, then closes the database. */
+export function listen(app: AnyElysia, { config, db, logger }: AppDeps): RunningServer {
   app.listen({
     hostname: config.host,
     port: config.port,
-    maxRequestBodySize: config.bodyLimitBytes + BODY_SLACK_BYTES,
+    maxRequestBodySize: Math.max(TRANSPORT_BODY_LIMIT, config.bodyLimitBytes),
   });
   const server = app.server!;
   const host = server.hostname?.includes(":") ? `[${server.hostname}]` : server.hostname;

@@ -3,3 +3,10 @@ declare module "*.sql" {
   const text: string;
   export default text;
 }
+
+// Files embedded with `with { type: "file" }` resolve to a path that Bun.file can read,
+// both from source and inside the compiled binary.
+declare module "swagger-ui-dist/*" {
+  const path: string;
+  export default path;
+}

@@ -49,6 +49,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
     orm,
     path,
     ping() {
+      if (closed) return false;
       try {
         ping.get();
         return true;

@@ -6,6 +6,7 @@ import { join } from "node:path";
 
 export const ROOT = join(import.meta.dir, "..", "..");
 export const MAIN = join(ROOT, "src", "main.ts");
+export { tempDir } from "./app";
 
 export interface ServerProcess {
   url: string;
