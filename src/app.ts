@@ -10,6 +10,11 @@ import type { Logger } from "./log";
 import { httpCore } from "./http/core";
 import { healthRoutes } from "./http/health";
 import { openapi } from "./http/openapi";
+import { accountsRoutes } from "./modules/accounts/routes";
+import { usersRoutes } from "./modules/accounts/users-routes";
+import { authRoutes } from "./modules/auth/routes";
+import { keysRoutes } from "./modules/keys/routes";
+import { createServices, type Services } from "./services";
 
 /** What every module may be given: the process config, the database and the logger. */
 export interface AppDeps {
@@ -18,11 +23,18 @@ export interface AppDeps {
   logger: Logger;
 }
 
-export function createApp(deps: AppDeps) {
+/** The app; pass `services` to share them with a test, otherwise they are built here. */
+export function createApp(deps: AppDeps, services: Services = createServices(deps)) {
+  const { accounts, users, keys, auth, access, clientIps } = services;
   return new Elysia({ name: "switchboard" })
     .use(httpCore({ logger: deps.logger, bodyLimitBytes: deps.config.bodyLimitBytes }))
     .use(openapi())
-    .use(healthRoutes(deps.db));
+    .use(healthRoutes(deps.db))
+    .use(authRoutes({ auth, access, users, accounts, clientIps }))
+    .use(accountsRoutes(accounts, access, clientIps))
+    .use(usersRoutes(users, access, clientIps))
+    .use(keysRoutes(keys, accounts, access, clientIps))
+    .onStop(() => services.close());
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -8,6 +8,7 @@ import { accessSync, constants, mkdirSync, rmSync, statSync, writeFileSync } fro
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import ipaddr from "ipaddr.js";
+import { parsePlans, type RateLimitWindowLimits } from "./http/rate-limit";
 import type { LogFormat } from "./log";
 
 export interface Config {
@@ -30,6 +31,14 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** SQLite `synchronous`: NORMAL survives a process crash, FULL also a power loss (slower). */
   dbSynchronous: "NORMAL" | "FULL";
+  /** Rate-limit plans by name (SWITCHBOARD_PLANS merges over the defaults of DESIGN.md). */
+  plans: Record<string, RateLimitWindowLimits>;
+  /** Plan of new accounts. */
+  defaultPlan: string;
+  sessionTtlMs: number;
+  maxKeysPerAccount: number;
+  /** Login attempts allowed per client IP per minute. */
+  loginAttemptsPerMinute: number;
 }
 
 /** A configuration problem, reported as one line without a stack trace. */
@@ -50,11 +59,19 @@ export const CONFIG_FLAGS = {
 
 export type ConfigFlags = { [K in keyof typeof CONFIG_FLAGS]?: string };
 
-/** Parses argv (after the command name) into config flags and leftover positionals. */
-export function parseConfigFlags(argv: string[]): { flags: ConfigFlags; positionals: string[] } {
+/**
+ * Parses argv (after the command name) into config flags, the command's own string flags
+ * (`extra`, e.g. ["email", "password"]) and leftover positionals.
+ */
+export function parseConfigFlags(
+  argv: string[],
+  extra: string[] = [],
+): { flags: ConfigFlags; options: Record<string, string | undefined>; positionals: string[] } {
+  const options: Record<string, { type: "string" }> = { ...CONFIG_FLAGS };
+  for (const name of extra) options[name] = { type: "string" };
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: CONFIG_FLAGS, allowPositionals: true });
-    return { flags: values as ConfigFlags, positionals };
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
+    return { flags: values as ConfigFlags, options: values as Record<string, string | undefined>, positionals };
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
@@ -79,7 +96,15 @@ export function loadConfig(flags: ConfigFlags, env: Env, cwd = process.cwd()): C
     bodyLimitBytes: parseSize(pick("body-limit", "SWITCHBOARD_BODY_LIMIT") ?? "1mb", "body limit"),
     shutdownTimeoutMs: parseInteger(env.SWITCHBOARD_SHUTDOWN_TIMEOUT_MS ?? "10000", "SWITCHBOARD_SHUTDOWN_TIMEOUT_MS", 0, 600_000),
     dbSynchronous: parseSynchronous(env.SWITCHBOARD_DB_SYNCHRONOUS ?? "NORMAL"),
+    plans: parsePlansSetting(env.SWITCHBOARD_PLANS),
+    defaultPlan: env.SWITCHBOARD_DEFAULT_PLAN || "free",
+    sessionTtlMs: parseDuration(env.SWITCHBOARD_SESSION_TTL ?? "14d", "SWITCHBOARD_SESSION_TTL"),
+    maxKeysPerAccount: parseInteger(env.SWITCHBOARD_MAX_KEYS_PER_ACCOUNT ?? "10", "SWITCHBOARD_MAX_KEYS_PER_ACCOUNT", 1, 100_000),
+    loginAttemptsPerMinute: parseInteger(env.SWITCHBOARD_LOGIN_ATTEMPTS_PER_MINUTE ?? "10", "SWITCHBOARD_LOGIN_ATTEMPTS_PER_MINUTE", 1, 100_000),
   };
+  if (!Object.hasOwn(config.plans, config.defaultPlan)) {
+    throw new ConfigError(`SWITCHBOARD_DEFAULT_PLAN "${config.defaultPlan}" is not a plan (${Object.keys(config.plans).join(", ")})`);
+  }
   if ((config.adminEmail === undefined) !== (config.adminPassword === undefined)) {
     throw new ConfigError("SWITCHBOARD_ADMIN_EMAIL and SWITCHBOARD_ADMIN_PASSWORD must be set together");
   }
@@ -139,6 +164,25 @@ function parseSynchronous(value: string): "NORMAL" | "FULL" {
   const upper = value.toUpperCase();
   if (upper === "NORMAL" || upper === "FULL") return upper;
   throw new ConfigError(`invalid SWITCHBOARD_DB_SYNCHRONOUS "${value}": expected NORMAL or FULL`);
+}
+
+function parsePlansSetting(value: string | undefined): Record<string, RateLimitWindowLimits> {
+  try {
+    return parsePlans(value);
+  } catch (error) {
+    throw new ConfigError(`invalid SWITCHBOARD_PLANS: ${(error as Error).message}`);
+  }
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses durations such as `14d`, `12h`, `90m`, `30s` or plain milliseconds. */
+export function parseDuration(value: string, name: string): number {
+  const match = /^\s*(\d+)\s*(ms|s|m|h|d)?\s*$/.exec(value);
+  if (!match) throw new ConfigError(`invalid ${name} "${value}": expected a duration like 14d, 12h, 30m`);
+  const ms = Number(match[1]) * DURATION_UNITS[match[2] ?? "ms"]!;
+  if (ms < 1000 || ms > 366 * 86_400_000) throw new ConfigError(`invalid ${name} "${value}": expected 1s to 366d`);
+  return ms;
 }
 
 const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, kb: 1024, k: 1024, mb: 1024 ** 2, m: 1024 ** 2, gb: 1024 ** 3, g: 1024 ** 3 };

@@ -10,7 +10,9 @@ import { prepareDataDir, type Config } from "./config";
 import { migrate } from "./db/migrate";
 import { DATABASE_FILE, openDatabase, type Database } from "./db/open";
 import type { Logger } from "./log";
+import { bootstrap } from "./modules/accounts/bootstrap";
 import { loadSecretKey } from "./secret-key";
+import { createServices } from "./services";
 
 export interface RunningServer {
   url: string;
@@ -45,7 +47,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const db = openDataDir(config, logger);
   try {
     loadSecretKey(config.dataDir, config.secretKey);
-    return listen(createApp({ config, db, logger }), { config, db, logger });
+    const deps = { config, db, logger };
+    const services = createServices(deps);
+    await bootstrap({ ...services, logger, adminEmail: config.adminEmail, adminPassword: config.adminPassword });
+    return listen(createApp(deps, services), deps);
   } catch (error) {
     db.close();
     throw error;
@@ -68,7 +73,7 @@ export function listen(app: AnyElysia, { config, db, logger }: AppDeps): Running
     db,
     stop() {
       stopping ??= (async () => {
-        const graceful = server.stop(false);
+        const graceful = app.stop(false);
         const timedOut = await Promise.race([
           graceful.then(() => false),
           Bun.sleep(config.shutdownTimeoutMs).then(() => true),
@@ -76,6 +81,7 @@ export function listen(app: AnyElysia, { config, db, logger }: AppDeps): Running
         if (timedOut) {
           logger.warn("shutdown timeout reached, closing open connections", { timeout_ms: config.shutdownTimeoutMs });
           await server.stop(true);
+          await graceful.catch(() => {});
         }
         db.close();
       })();

@@ -27,6 +27,8 @@ describe("layout rules of DESIGN.md", () => {
     ["SQL in a store", "src/modules/keys/store.ts", `import { Database } from "bun:sqlite";\nconst q = "SELECT id FROM api_keys";`, null],
     ["another domain's store", "src/modules/keys/service.ts", `import { findUser } from "../accounts/store";`, /another domain's store/],
     ["own store", "src/modules/keys/service.ts", `import { findKey } from "./store";`, null],
+    ["the composition root wiring stores", "src/services.ts", `import { createKeysStore } from "./modules/keys/store";`, null],
+    ["a method merely named prepare", "src/expr/functions.ts", `fn.prepare(args)`, null],
   ];
   for (const [name, file, source, expected] of cases) {
     test(`${name} -> ${expected ? "violation" : "allowed"}`, () => {

@@ -8,6 +8,7 @@ import { appliedMigrations } from "../db/migrate";
 import { createLogger } from "../log";
 import { openDataDir, startServer } from "../server";
 import { VERSION } from "../version";
+import { adminCommand, keysCommand } from "./identity-commands";
 
 export interface Command {
   summary: string;
@@ -49,6 +50,8 @@ export const COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
+  admin: adminCommand,
+  keys: keysCommand,
 };
 
 export const HELP = `switchboard ${VERSION}: endpoints, keys, workflows and webhooks in one binary
@@ -57,7 +60,7 @@ Usage: switchboard <command> [flags]
 
 Commands:
 ${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+  .map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`)
   .join("\n")}
 
 Flags (serve, migrate):

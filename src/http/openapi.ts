@@ -13,7 +13,13 @@ import { VERSION } from "../version";
 import { notFound } from "./errors";
 
 /** One tag per domain, in the order Swagger UI lists them. */
-export const OPENAPI_TAGS = [{ name: "system", description: "Health and instance information" }];
+export const OPENAPI_TAGS = [
+  { name: "system", description: "Health and instance information" },
+  { name: "auth", description: "Sign in and out; who am I" },
+  { name: "accounts", description: "The caller's account; instance admins manage all accounts" },
+  { name: "users", description: "Users of the account, for owners and admins" },
+  { name: "keys", description: "API keys: shown once, stored hashed, revocable at once" },
+];
 
 const UI_PAGE = `<!doctype html>
 <html lang="en">

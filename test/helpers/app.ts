@@ -10,6 +10,11 @@ import { loadConfig, type Config } from "../../src/config";
 import { migrate } from "../../src/db/migrate";
 import { DATABASE_FILE, openDatabase } from "../../src/db/open";
 import { createMemoryLogger } from "../../src/log";
+import { bootstrap } from "../../src/modules/accounts/bootstrap";
+import { createServices } from "../../src/services";
+
+/** The bootstrap owner every test app starts with (an instance admin of the `default` account). */
+export const ADMIN = { email: "admin@example.com", password: "correct horse battery" };
 
 export function tempDir(prefix = "sb-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -22,16 +27,25 @@ export interface TestRequest {
   headers?: Record<string, string>;
 }
 
+/** A migrated, bootstrapped app with the ADMIN owner; see `createTestApp` for the in-process helpers. */
+export async function createIdentityTestApp(overrides: Partial<Config> = {}) {
+  const testApp = createTestApp(overrides);
+  await bootstrap({ ...testApp.services, logger: testApp.logger, adminEmail: ADMIN.email, adminPassword: ADMIN.password });
+  return testApp;
+}
+
 export function createTestApp(overrides: Partial<Config> = {}) {
   const dataDir = tempDir();
   const config: Config = { ...loadConfig({ "data-dir": dataDir }, {}), ...overrides };
   const db = openDatabase(join(dataDir, DATABASE_FILE));
   migrate(db.sqlite);
   const logger = createMemoryLogger("json");
-  const app = createApp({ config, db, logger });
+  const services = createServices({ config, db, logger });
+  const app = createApp({ config, db, logger }, services);
 
-  async function request(method: string, path: string, init: TestRequest = {}) {
+  async function request(method: string, path: string, init: TestRequest & { token?: string } = {}) {
     const headers = new Headers(init.headers);
+    if (init.token) headers.set("authorization", `Bearer ${init.token}`);
     let body: BodyInit | undefined = init.rawBody;
     if (body === undefined && init.body !== undefined) {
       body = JSON.stringify(init.body);
@@ -48,14 +62,25 @@ export function createTestApp(overrides: Partial<Config> = {}) {
     return { status: response.status, headers: response.headers, text, json };
   }
 
+  /** Signs in and returns the session token (throws when login fails). */
+  async function login(email: string, password: string): Promise<string> {
+    const res = await request("POST", "/api/v1/auth/login", { body: { email, password } });
+    if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.text}`);
+    return res.json.data.token;
+  }
+
   return {
     app,
     db,
     config,
     dataDir,
+    services,
+    logger,
     logs: logger.lines,
     request,
+    login,
     close() {
+      services.close();
       db.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

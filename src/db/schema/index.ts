@@ -3,3 +3,5 @@
  * The drizzle schema: one file per domain, gathered here for drizzle-kit and the stores.
  */
 export * from "./settings";
+export * from "./accounts";
+export * from "./auth";

@@ -1,0 +1,86 @@
+/**
+ * @module modules/accounts/store
+ * All SQL of accounts and users.
+ */
+import { and, count, eq, sql } from "drizzle-orm";
+import type { Database } from "../../db/open";
+import { accounts, users } from "../../db/schema";
+
+export type AccountRow = typeof accounts.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+export type NewAccount = typeof accounts.$inferInsert;
+export type NewUser = typeof users.$inferInsert;
+
+export function createAccountsStore(db: Database) {
+  const { orm, sqlite } = db;
+  const spend = sqlite.prepare<{ credits: number | null }, [number, string, number]>(
+    "UPDATE accounts SET credits = credits - ? WHERE id = ? AND credits IS NOT NULL AND credits >= ? RETURNING credits",
+  );
+  const creditsOf = sqlite.prepare<{ credits: number | null; found: number }, [string]>(
+    "SELECT credits, 1 AS found FROM accounts WHERE id = ?",
+  );
+
+  return {
+    /** Runs `fn` in one IMMEDIATE transaction (write lock taken up front: no lost updates). */
+    transaction<T>(fn: () => T): T {
+      return sqlite.transaction(fn).immediate();
+    },
+
+    insertAccount(row: NewAccount): AccountRow {
+      return orm.insert(accounts).values(row).returning().get();
+    },
+    accountById: (id: string) => orm.select().from(accounts).where(eq(accounts.id, id)).get(),
+    accountBySlug: (slug: string) => orm.select().from(accounts).where(eq(accounts.slug, slug)).get(),
+    listAccounts(limit: number, offset: number) {
+      const rows = orm.select().from(accounts).orderBy(accounts.createdAt, accounts.id).limit(limit).offset(offset).all();
+      const total = orm.select({ n: count() }).from(accounts).get()!.n;
+      return { rows, total };
+    },
+    updateAccount(id: string, patch: Partial<NewAccount>): AccountRow | undefined {
+      return orm.update(accounts).set(patch).where(eq(accounts.id, id)).returning().get();
+    },
+
+    /**
+     * Atomically takes `amount` credits. Returns the balance left, `null` when the account is
+     * unlimited, or `false` when it holds too few (nothing is taken then).
+     */
+    spendCredits(accountId: string, amount: number): number | null | false {
+      const spent = spend.get(amount, accountId, amount);
+      if (spent) return spent.credits;
+      const current = creditsOf.get(accountId);
+      return current && current.credits === null ? null : false;
+    },
+
+    insertUser(row: NewUser): UserRow {
+      return orm.insert(users).values(row).returning().get();
+    },
+    userById: (id: string) => orm.select().from(users).where(eq(users.id, id)).get(),
+    userByEmail: (email: string) => orm.select().from(users).where(eq(users.email, email)).get(),
+    listUsers(accountId: string, limit: number, offset: number) {
+      const rows = orm
+        .select()
+        .from(users)
+        .where(eq(users.accountId, accountId))
+        .orderBy(users.createdAt, users.id)
+        .limit(limit)
+        .offset(offset)
+        .all();
+      const total = orm.select({ n: count() }).from(users).where(eq(users.accountId, accountId)).get()!.n;
+      return { rows, total };
+    },
+    updateUser(id: string, patch: Partial<NewUser>): UserRow | undefined {
+      return orm.update(users).set(patch).where(eq(users.id, id)).returning().get();
+    },
+    /** Active users of an account holding the owner role. */
+    activeOwners(accountId: string): UserRow[] {
+      return orm
+        .select()
+        .from(users)
+        .where(and(eq(users.accountId, accountId), eq(users.disabled, false), sql`EXISTS (SELECT 1 FROM json_each(${users.roles}) WHERE value = 'owner')`))
+        .orderBy(users.createdAt)
+        .all();
+    },
+  };
+}
+
+export type AccountsStore = ReturnType<typeof createAccountsStore>;

@@ -1,0 +1,129 @@
+/**
+ * @module modules/auth/access
+ * The access checks every authenticated request goes through, as separate steps so the custom
+ * endpoint dispatcher can run them in its own documented order (auth, signature, IP, rate limit):
+ * `authenticate` (401/403), `requireScope` (403), `checkIp` (403), `checkRate` (429).
+ */
+import { AppError, forbidden, unauthorized } from "../../http/errors";
+import { rateLimitHeaders, type RateLimiter, type RateLimitWindowLimits } from "../../http/rate-limit";
+import type { Scope } from "../../principal";
+import { constantTimeEqual, sha256Hex } from "../../secrets";
+import type { UsageRecorder } from "../keys/usage";
+import { identityFromKey, identityFromSession, type Identity } from "./identity";
+import type { AuthStore } from "./store";
+
+/** `sb_` + 32 base62: an API key (DESIGN.md). */
+export const API_KEY_PATTERN = /^sb_[0-9A-Za-z]{32}$/;
+/** `sbs_` + 40 base62: a login session token. */
+export const SESSION_TOKEN_PATTERN = /^sbs_[0-9A-Za-z]{40}$/;
+
+/** How long a resolved token is trusted without looking again; every change through the API drops the cache at once. */
+const CACHE_TTL_MS = 30_000;
+const CACHE_MAX = 10_000;
+
+const REFILL_INTERVAL_MS: Record<string, number> = { hour: 3_600_000, day: 86_400_000, week: 604_800_000, month: 2_592_000_000 };
+
+export interface AccessDeps {
+  store: AuthStore;
+  usage: UsageRecorder;
+  limiter: RateLimiter;
+  plans: Record<string, RateLimitWindowLimits>;
+  now?: () => number;
+}
+
+export type Access = ReturnType<typeof createAccess>;
+
+export function createAccess({ store, usage, limiter, plans, now = Date.now }: AccessDeps) {
+  const cache = new Map<string, { identity: Identity; hash: string; at: number }>();
+
+  function lookup(token: string): { identity: Identity; hash: string } | undefined {
+    const hash = sha256Hex(token);
+    const time = now();
+    const hit = cache.get(hash);
+    if (hit && time - hit.at < CACHE_TTL_MS) return hit;
+    const isKey = token.startsWith("sb_");
+    const row = isKey ? store.keyPrincipalByHash(hash) : store.principalByHash(hash);
+    // The row was found by hash; comparing again in constant time costs nothing and rules out
+    // any collation or index surprise letting a different token through.
+    if (!row || !constantTimeEqual(isKey ? (row as { key_hash: string }).key_hash : (row as { token_hash: string }).token_hash, hash)) {
+      cache.delete(hash);
+      return undefined;
+    }
+    const identity = isKey ? identityFromKey(row as never) : identityFromSession(row as never);
+    if (cache.size >= CACHE_MAX) cache.clear();
+    const entry = { identity, hash, at: time };
+    cache.set(hash, entry);
+    return entry;
+  }
+
+  return {
+    /** Resolves `Authorization: Bearer ...` to an identity, or throws 401 (403 for a disabled account). */
+    authenticate(authorization: string | null | undefined): Identity {
+      const token = bearerToken(authorization);
+      if (!token) throw unauthorized("Missing bearer token: send Authorization: Bearer <API key or session token>");
+      if (!API_KEY_PATTERN.test(token) && !SESSION_TOKEN_PATTERN.test(token)) throw unauthorized("Invalid API key or session token");
+      const found = lookup(token);
+      if (!found) throw unauthorized("Invalid API key or session token");
+      const { identity } = found;
+      const time = now();
+      if (identity.revoked) throw unauthorized("API key revoked");
+      if (identity.expiresAt !== null && identity.expiresAt <= time) {
+        throw unauthorized(identity.sessionId ? "Session expired" : "API key expired");
+      }
+      if (identity.userDisabled) throw unauthorized("User disabled");
+      if (!identity.accountActive) throw forbidden("Account is disabled");
+      if (identity.principal.key_id) usage.record(identity.principal.key_id, time);
+      return identity;
+    },
+
+    requireScope(identity: Identity, scope: Scope): void {
+      if (!identity.scopes.has(scope)) throw forbidden(`This API key lacks the "${scope}" scope`);
+    },
+
+    /** The client address must pass the account's and the key's allowlists (when they have one). */
+    checkIp(identity: Identity, ip: string | undefined): void {
+      for (const matcher of identity.ipAllowlists) {
+        if (!matcher.matches(ip)) throw forbidden("Client IP address is not allowed");
+      }
+    },
+
+    /** Counts the request against the plan; returns the X-RateLimit-* headers or throws 429 carrying them. */
+    checkRate(identity: Identity): Record<string, string> {
+      const limits = plans[identity.plan] ?? plans.free ?? { perMinute: 60, perDay: 1000 };
+      const result = limiter.hit(identity.rateSubject, limits, now());
+      const headers = rateLimitHeaders(result);
+      if (!result.allowed) {
+        throw new AppError("RATE_LIMITED", `Rate limit exceeded; retry in ${result.retryAfterSeconds} s`, {
+          headers,
+          details: { limit: result.limit, reset_at: result.resetAt, retry_after: result.retryAfterSeconds },
+        });
+      }
+      if (identity.metered) takeUse(identity, headers);
+      return headers;
+    },
+
+    /** Forgets every cached identity: call after any change to keys, users, sessions or accounts. */
+    invalidate(): void {
+      cache.clear();
+    },
+  };
+
+  function takeUse(identity: Identity, headers: Record<string, string>) {
+    const keyId = identity.principal.key_id!;
+    const interval = identity.refillInterval ? (REFILL_INTERVAL_MS[identity.refillInterval] ?? null) : null;
+    const left = store.takeKeyUse(keyId, now(), interval);
+    if (left === null) {
+      throw new AppError("RATE_LIMITED", "This API key has no remaining uses", { headers, details: { remaining: 0 } });
+    }
+    headers["X-Key-Remaining"] = String(left);
+  }
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+export function bearerToken(authorization: string | null | undefined): string | undefined {
+  if (!authorization) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return match?.[1];
+}
+
+export { REFILL_INTERVAL_MS };
