@@ -29,7 +29,8 @@ export interface TestRequest {
 
 /** A migrated, bootstrapped app with the ADMIN owner; see `createTestApp` for the in-process helpers. */
 export async function createIdentityTestApp(overrides: Partial<Config> = {}) {
-  const testApp = createTestApp(overrides);
+  // In-process requests have no client address, so every login shares one throttle bucket.
+  const testApp = createTestApp({ loginAttemptsPerMinute: 1000, ...overrides });
   await bootstrap({ ...testApp.services, logger: testApp.logger, adminEmail: ADMIN.email, adminPassword: ADMIN.password });
   return testApp;
 }
