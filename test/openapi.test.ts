@@ -12,6 +12,12 @@ test("/swagger/json is an OpenAPI 3 document of the routes, tagged by domain", a
   expect(res.json.tags.map((t: { name: string }) => t.name)).toContain("system");
   expect(res.json.components.securitySchemes.bearer).toMatchObject({ type: "http", scheme: "bearer" });
   expect(Object.keys(res.json.paths).filter((p) => p.startsWith("/swagger"))).toEqual([]);
+  expect(res.json.paths["/api/v1/keys"].post.tags).toEqual(["keys"]);
+  expect(res.json.paths["/api/v1/keys"].post.security).toEqual([{ bearer: [] }]);
+  expect(res.json.paths["/api/v1/keys"].post.requestBody.content["application/json"].schema.properties.name).toBeDefined();
+  expect(res.json.paths["/api/v1/auth/login"].post.tags).toEqual(["auth"]);
+  expect(res.json.paths["/api/v1/users/{id}"].patch.tags).toEqual(["users"]);
+  expect(res.json.paths["/api/v1/accounts"].get.tags).toEqual(["accounts"]);
 });
 
 test("/swagger is Swagger UI served entirely from this instance (works offline)", async () => {

@@ -20,7 +20,7 @@ export function usersRoutes(users: UsersService, access: Access, clientIps: Clie
   return new Elysia({ name: "routes.users", prefix: "/api/v1/users" })
     .use(authGuard(access, clientIps))
     .get(
-      "/",
+      "",
       ({ identity, query }) => {
         const page = pageOf(query);
         const { rows, total } = users.list(identity, page.limit, page.offset);
@@ -29,7 +29,7 @@ export function usersRoutes(users: UsersService, access: Access, clientIps: Clie
       { auth: "manage", query: PageQuery, response: { 200: Envelope(t.Array(UserView)) }, detail: detail("List the account's users") },
     )
     .post(
-      "/",
+      "",
       async ({ identity, body, set }) => {
         const user = await users.create(identity, body);
         set.status = 201;

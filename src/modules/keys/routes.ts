@@ -20,7 +20,7 @@ export function keysRoutes(keys: KeysService, accounts: AccountsService, access:
   return new Elysia({ name: "routes.keys", prefix: "/api/v1/keys" })
     .use(authGuard(access, clientIps))
     .post(
-      "/",
+      "",
       ({ identity, body, set }) => {
         const account = accounts.get(identity.principal.account_id);
         const created = keys.create({ accountId: account.id, userId: identity.principal.user_id, accountPlan: account.plan }, body, identity);
@@ -31,7 +31,7 @@ export function keysRoutes(keys: KeysService, accounts: AccountsService, access:
       { auth: "manage", body: KeyCreate, response: { 201: Envelope(CreatedKeyView) }, detail: detail("Create an API key; the secret is shown once") },
     )
     .get(
-      "/",
+      "",
       ({ identity, query }) => {
         const page = pageOf(query);
         const { rows, total } = keys.list(identity, page.limit, page.offset);
