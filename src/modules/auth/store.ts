@@ -8,11 +8,8 @@ import { eq } from "drizzle-orm";
 import type { Database } from "../../db/open";
 import { sessions } from "../../db/schema";
 
-/** What authenticating with a session token needs, in one row. */
-export interface SessionPrincipalRow {
-  session_id: string;
-  token_hash: string;
-  expires_at: number;
+/** The user and account columns every principal lookup returns. */
+interface UserAccountColumns {
   user_id: string;
   account_id: string;
   email: string;
@@ -25,12 +22,21 @@ export interface SessionPrincipalRow {
   account_ip_allowlist: string;
 }
 
+/** The same columns as SQL over `users u` and `accounts a`. */
+const USER_ACCOUNT_COLUMNS = `u.id AS user_id, u.account_id, u.email, u.roles, u.disabled, u.instance_admin,
+  a.slug AS account_slug, a.plan AS account_plan, a.active AS account_active, a.ip_allowlist AS account_ip_allowlist`;
+
+/** What authenticating with a session token needs, in one row. */
+export interface SessionPrincipalRow extends UserAccountColumns {
+  session_id: string;
+  token_hash: string;
+  expires_at: number;
+}
+
 /** What authenticating with an API key needs, in one row. */
-export interface KeyPrincipalRow {
+export interface KeyPrincipalRow extends UserAccountColumns {
   key_id: string;
   key_hash: string;
-  account_id: string;
-  user_id: string;
   scopes: string;
   key_ip_allowlist: string;
   key_plan: string | null;
@@ -38,30 +44,18 @@ export interface KeyPrincipalRow {
   revoked_at: number | null;
   remaining: number | null;
   refill_interval: string | null;
-  email: string;
-  roles: string;
-  disabled: number;
-  instance_admin: number;
-  account_slug: string;
-  account_plan: string;
-  account_active: number;
-  account_ip_allowlist: string;
 }
 
 export function createAuthStore(db: Database) {
   const { orm, sqlite } = db;
   const byHash = sqlite.prepare<SessionPrincipalRow, [string]>(
-    `SELECT s.id AS session_id, s.token_hash, s.expires_at, u.id AS user_id, u.account_id, u.email, u.roles, u.disabled,
-            u.instance_admin, a.slug AS account_slug, a.plan AS account_plan, a.active AS account_active,
-            a.ip_allowlist AS account_ip_allowlist
+    `SELECT s.id AS session_id, s.token_hash, s.expires_at, ${USER_ACCOUNT_COLUMNS}
        FROM sessions s JOIN users u ON u.id = s.user_id JOIN accounts a ON a.id = u.account_id
       WHERE s.token_hash = ?`,
   );
   const keyByHash = sqlite.prepare<KeyPrincipalRow, [string]>(
-    `SELECT k.id AS key_id, k.key_hash, k.account_id, k.user_id, k.scopes, k.ip_allowlist AS key_ip_allowlist,
-            k.plan AS key_plan, k.expires_at, k.revoked_at, k.remaining, k.refill_interval,
-            u.email, u.roles, u.disabled, u.instance_admin,
-            a.slug AS account_slug, a.plan AS account_plan, a.active AS account_active, a.ip_allowlist AS account_ip_allowlist
+    `SELECT k.id AS key_id, k.key_hash, k.scopes, k.ip_allowlist AS key_ip_allowlist, k.plan AS key_plan,
+            k.expires_at, k.revoked_at, k.remaining, k.refill_interval, ${USER_ACCOUNT_COLUMNS}
        FROM api_keys k JOIN users u ON u.id = k.user_id JOIN accounts a ON a.id = k.account_id
       WHERE k.key_hash = ?`,
   );
