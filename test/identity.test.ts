@@ -54,7 +54,8 @@ describe("login, sessions, me", () => {
   });
 
   test("missing, malformed and unknown tokens -> 401", async () => {
-    for (const headers of [{}, { authorization: "Basic abc" }, { authorization: "Bearer " }, { authorization: "Bearer sb_short" }, { authorization: `Bearer sb_${"a".repeat(32)}` }, { authorization: `Bearer sbs_${"a".repeat(40)}` }]) {
+    const cases: Record<string, string>[] = [{}, { authorization: "Basic abc" }, { authorization: "Bearer " }, { authorization: "Bearer sb_short" }, { authorization: `Bearer sb_${"a".repeat(32)}` }, { authorization: `Bearer sbs_${"a".repeat(40)}` }];
+    for (const headers of cases) {
       const res = await t.request("GET", "/api/v1/account", { headers });
       expect(res.status).toBe(401);
       expect(res.json.error.code).toBe("UNAUTHORIZED");
