@@ -39,6 +39,15 @@ export interface Config {
   maxKeysPerAccount: number;
   /** Login attempts allowed per client IP per minute. */
   loginAttemptsPerMinute: number;
+  maxEndpointsPerAccount: number;
+  /** Execution history older than this is pruned. */
+  historyMaxAgeMs: number;
+  /** At most this many executions are kept per endpoint (the newest). */
+  historyMaxPerEndpoint: number;
+  /** How long an Idempotency-Key answer is replayed. */
+  idempotencyTtlMs: number;
+  /** Folders plugins load from: `./plugins` (of the working directory) and `<data-dir>/plugins`. */
+  pluginDirs: string[];
 }
 
 /** A configuration problem, reported as one line without a stack trace. */
@@ -101,6 +110,11 @@ export function loadConfig(flags: ConfigFlags, env: Env, cwd = process.cwd()): C
     sessionTtlMs: parseDuration(env.SWITCHBOARD_SESSION_TTL ?? "14d", "SWITCHBOARD_SESSION_TTL"),
     maxKeysPerAccount: parseInteger(env.SWITCHBOARD_MAX_KEYS_PER_ACCOUNT ?? "10", "SWITCHBOARD_MAX_KEYS_PER_ACCOUNT", 1, 100_000),
     loginAttemptsPerMinute: parseInteger(env.SWITCHBOARD_LOGIN_ATTEMPTS_PER_MINUTE ?? "10", "SWITCHBOARD_LOGIN_ATTEMPTS_PER_MINUTE", 1, 100_000),
+    maxEndpointsPerAccount: parseInteger(env.SWITCHBOARD_MAX_ENDPOINTS_PER_ACCOUNT ?? "20", "SWITCHBOARD_MAX_ENDPOINTS_PER_ACCOUNT", 1, 100_000),
+    historyMaxAgeMs: parseDuration(env.SWITCHBOARD_HISTORY_MAX_AGE ?? "30d", "SWITCHBOARD_HISTORY_MAX_AGE"),
+    historyMaxPerEndpoint: parseInteger(env.SWITCHBOARD_HISTORY_MAX_PER_ENDPOINT ?? "10000", "SWITCHBOARD_HISTORY_MAX_PER_ENDPOINT", 1, 10_000_000),
+    idempotencyTtlMs: parseDuration(env.SWITCHBOARD_IDEMPOTENCY_TTL ?? "24h", "SWITCHBOARD_IDEMPOTENCY_TTL"),
+    pluginDirs: [resolve(cwd, "plugins"), join(resolve(cwd, pick("data-dir", "SWITCHBOARD_DATA_DIR") ?? "./sb_data"), "plugins")],
   };
   if (!Object.hasOwn(config.plans, config.defaultPlan)) {
     throw new ConfigError(`SWITCHBOARD_DEFAULT_PLAN "${config.defaultPlan}" is not a plan (${Object.keys(config.plans).join(", ")})`);

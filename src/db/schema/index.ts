@@ -5,3 +5,4 @@
 export * from "./settings";
 export * from "./accounts";
 export * from "./auth";
+export * from "./endpoints";
