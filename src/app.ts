@@ -15,6 +15,10 @@ import { usersRoutes } from "./modules/accounts/users-routes";
 import { authRoutes } from "./modules/auth/routes";
 import { keysRoutes } from "./modules/keys/routes";
 import { createServices, type Services } from "./services";
+import { dispatchRoutes, DISPATCH_PREFIX } from "./modules/endpoints/dispatch-routes";
+import { endpointsRoutes } from "./modules/endpoints/routes";
+import { executionsRoutes } from "./modules/executions/routes";
+import { pluginsRoutes } from "./modules/plugins/routes";
 
 /** What every module may be given: the process config, the database and the logger. */
 export interface AppDeps {
@@ -25,15 +29,21 @@ export interface AppDeps {
 
 /** The app; pass `services` to share them with a test, otherwise they are built here. */
 export function createApp(deps: AppDeps, services: Services = createServices(deps)) {
-  const { accounts, users, keys, auth, access, clientIps } = services;
-  return new Elysia({ name: "switchboard" })
-    .use(httpCore({ logger: deps.logger, bodyLimitBytes: deps.config.bodyLimitBytes }))
+  const { accounts, users, keys, auth, access, clientIps, endpoints, registry, executionsStore, dispatch } = services;
+  // normalize: false makes `additionalProperties: false` a 400 instead of silently dropping
+  // unknown fields: a typo such as "auth_requred" must not go unnoticed.
+  return new Elysia({ name: "switchboard", normalize: false })
+    .use(httpCore({ logger: deps.logger, bodyLimitBytes: deps.config.bodyLimitBytes, rawBodyPrefixes: [DISPATCH_PREFIX] }))
     .use(openapi())
     .use(healthRoutes(deps.db))
     .use(authRoutes({ auth, access, users, accounts, clientIps }))
     .use(accountsRoutes(accounts, access, clientIps))
     .use(usersRoutes(users, access, clientIps))
     .use(keysRoutes(keys, accounts, access, clientIps))
+    .use(endpointsRoutes(endpoints, access, clientIps))
+    .use(executionsRoutes({ store: executionsStore, access, clientIps, endpointExists: endpoints.exists }))
+    .use(pluginsRoutes(registry, access, clientIps))
+    .use(dispatchRoutes(dispatch, endpoints, accounts, access))
     .onStop(() => services.close());
 }
 

@@ -13,6 +13,8 @@ import type { Logger } from "./log";
 import { bootstrap } from "./modules/accounts/bootstrap";
 import { loadSecretKey } from "./secret-key";
 import { createServices } from "./services";
+import { loadPlugins } from "./modules/plugins/loader";
+import { registerPluginModule } from "./modules/plugins/virtual-module";
 
 export interface RunningServer {
   url: string;
@@ -49,6 +51,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     loadSecretKey(config.dataDir, config.secretKey);
     const deps = { config, db, logger };
     const services = createServices(deps);
+    registerPluginModule();
+    await loadPlugins(services.registry, config.pluginDirs, logger);
+    services.start();
     await bootstrap({ ...services, logger, adminEmail: config.adminEmail, adminPassword: config.adminPassword });
     return listen(createApp(deps, services), deps);
   } catch (error) {

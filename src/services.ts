@@ -16,6 +16,15 @@ import { createAuthStore } from "./modules/auth/store";
 import { createKeysService } from "./modules/keys/service";
 import { createKeysStore } from "./modules/keys/store";
 import { createUsageRecorder } from "./modules/keys/usage";
+import { BUILTIN_ACTIONS } from "./actions";
+import { createHttpCapability } from "./engine/outbound-http";
+import { createDispatcher } from "./modules/endpoints/dispatch";
+import { createEndpointsService } from "./modules/endpoints/service";
+import { createEndpointsStore } from "./modules/endpoints/store";
+import { createExecutionRecorder } from "./modules/executions/recorder";
+import { createRetention } from "./modules/executions/retention";
+import { createExecutionsStore } from "./modules/executions/store";
+import { createPluginRegistry } from "./modules/plugins/registry";
 
 export type Services = ReturnType<typeof createServices>;
 
@@ -42,8 +51,44 @@ export function createServices({ config, db, logger }: AppDeps) {
     onChange,
   });
 
+  const registry = createPluginRegistry();
+  for (const action of BUILTIN_ACTIONS) registry.register(action, "builtin");
+
+  const endpointsStore = createEndpointsStore(db);
+  const endpoints = createEndpointsService({
+    store: endpointsStore,
+    registry,
+    logger,
+    maxPerAccount: config.maxEndpointsPerAccount,
+    maxBodyLimitBytes: config.bodyLimitBytes,
+  });
+  const executionsStore = createExecutionsStore(db);
+  const recorder = createExecutionRecorder(executionsStore, logger);
+  const retention = createRetention(executionsStore, logger, { maxAgeMs: config.historyMaxAgeMs, maxPerEndpoint: config.historyMaxPerEndpoint });
+  const dispatch = createDispatcher({
+    endpoints,
+    store: endpointsStore,
+    accounts,
+    access,
+    clientIps: createClientIpResolver(config.trustProxy),
+    limiter,
+    plans: config.plans,
+    recorder,
+    createHttp: (signal) => createHttpCapability({ allowPrivate: config.outboundAllowPrivate, signal }),
+    logger,
+    bodyLimitBytes: config.bodyLimitBytes,
+    idempotencyTtlMs: config.idempotencyTtlMs,
+  });
+
   return {
     accounts,
+    registry,
+    endpoints,
+    endpointsStore,
+    executionsStore,
+    recorder,
+    retention,
+    dispatch,
     users,
     keys,
     auth,
@@ -51,8 +96,14 @@ export function createServices({ config, db, logger }: AppDeps) {
     limiter,
     usage,
     clientIps: createClientIpResolver(config.trustProxy),
+    /** Starts background work (history retention); `serve` calls it, tests need not. */
+    start() {
+      retention.start();
+    },
     /** Flushes batched writes and stops timers; called when the server stops. */
     close() {
+      retention.stop();
+      recorder.stop();
       usage.stop();
     },
   };

@@ -85,13 +85,19 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
 
 /**
  * Reads and decodes a body by content type: JSON (and `+json`), form-urlencoded to an object,
- * text as a string. Other types are left to the framework (multipart arrives with forms).
+ * text as a string. Other types are left to the framework (multipart arrives with forms), or
+ * read as text with `readAnyType` (custom endpoints, whose signatures need the raw bytes).
  */
-export async function parseBody(request: Request, contentType: string, limitBytes: number): Promise<unknown> {
+export async function parseBody(
+  request: Request,
+  contentType: string,
+  limitBytes: number,
+  options: { readAnyType?: boolean } = {},
+): Promise<unknown> {
   const type = contentType.split(";", 1)[0]!.trim().toLowerCase();
   const isJson = type === "application/json" || type.endsWith("+json");
   const isForm = type === "application/x-www-form-urlencoded";
-  if (!isJson && !isForm && !type.startsWith("text/")) return undefined;
+  if (!isJson && !isForm && !type.startsWith("text/") && !options.readAnyType) return undefined;
   const text = await readBodyText(request, limitBytes);
   rawBodies.set(request, text);
   if (isJson) return parseJsonBody(text);

@@ -13,6 +13,11 @@ import { toAppError } from "./to-app-error";
 export interface HttpCoreOptions {
   logger: Logger;
   bodyLimitBytes: number;
+  /**
+   * Paths under which bodies are left unread for the route to read itself (custom endpoints
+   * know their own body limit only after matching, and signature checks need the raw bytes).
+   */
+  rawBodyPrefixes?: string[];
 }
 
 interface RequestInfo {
@@ -31,7 +36,11 @@ export function requestId(request: Request): string | undefined {
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** Builds the core plugin; use it first so its hooks cover every route. */
-export function httpCore({ logger, bodyLimitBytes }: HttpCoreOptions) {
+export function httpCore({ logger, bodyLimitBytes, rawBodyPrefixes = [] }: HttpCoreOptions) {
+  const leftUnread = (url: string) => {
+    const pathStart = url.indexOf("/", url.indexOf("//") + 2);
+    return rawBodyPrefixes.some((prefix) => url.startsWith(prefix, pathStart));
+  };
   return new Elysia({ name: "http.core" })
     .onRequest(({ request, set }) => {
       const incoming = request.headers.get("x-request-id");
@@ -40,7 +49,10 @@ export function httpCore({ logger, bodyLimitBytes }: HttpCoreOptions) {
       set.headers["x-request-id"] = id;
       checkDeclaredLength(request, bodyLimitBytes);
     })
-    .onParse({ as: "global" }, ({ request, contentType }) => parseBody(request, contentType ?? "", bodyLimitBytes))
+    .onParse({ as: "global" }, ({ request, contentType }) =>
+      // null (not undefined) tells the framework the body is handled, so it reads nothing.
+      leftUnread(request.url) ? null : parseBody(request, contentType ?? "", bodyLimitBytes),
+    )
     .onError({ as: "global" }, ({ error, code, request, set }) => {
       const appError = toAppError(error, code, request);
       if (appError.status >= 500) {

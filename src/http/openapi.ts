@@ -19,6 +19,9 @@ export const OPENAPI_TAGS = [
   { name: "accounts", description: "The caller's account; instance admins manage all accounts" },
   { name: "users", description: "Users of the account, for owners and admins" },
   { name: "keys", description: "API keys: shown once, stored hashed, revocable at once" },
+  { name: "endpoints", description: "Custom endpoints: a path, a method and a pipeline of actions" },
+  { name: "executions", description: "History of every endpoint invocation" },
+  { name: "plugins", description: "Action types and their config schemas" },
 ];
 
 const UI_PAGE = `<!doctype html>

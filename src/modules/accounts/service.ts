@@ -75,6 +75,7 @@ export function createAccountsService({ store, plans, defaultPlan, onChange }: A
     },
 
     bySlug: (slug: string) => store.accountBySlug(slug),
+    dispatchInfo: (slug: string) => store.dispatchInfo(slug),
     get: (id: string) => mustFind(id),
 
     async create(caller: Identity, input: AccountCreate) {

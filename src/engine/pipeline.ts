@@ -1,0 +1,146 @@
+/**
+ * @module engine/pipeline
+ * Runs an endpoint's actions in order. Each action's config templates are rendered with the
+ * request and the earlier results, checked against the action's schema, and handed to its
+ * `run`; the result becomes `{{actions[N].result}}` for the next ones. One AbortSignal carries the
+ * endpoint timeout and the client's disconnect: when it fires the run ends at once with TIMEOUT,
+ * whether or not the action notices.
+ */
+import type { ActionContext, ActionLogger, ActionRequest, HttpCapability } from "../plugin-api";
+import { ActionError } from "../plugin-api";
+import type { Principal } from "../principal";
+import type { PipelineError, PipelineOutcome, StepRecord, TemplateData } from "./types";
+
+/** Deepest a pipeline may start another pipeline (DESIGN.md). */
+export const MAX_DEPTH = 5;
+export const MAX_ACTIONS = 50;
+export const MAX_TIMEOUT_MS = 30_000;
+
+/** An action ready to run: its plugin's `run` and its config compiled once at load time. */
+export interface PipelineAction {
+  type: string;
+  name?: string;
+  run: (ctx: ActionContext, config: any) => unknown;
+  /** Renders the config templates for this request. */
+  render: (data: TemplateData) => unknown;
+  /** Problems of the rendered config (empty when valid). */
+  check: (config: unknown) => { path: string; message: string }[];
+}
+
+export interface PipelineRun {
+  actions: readonly PipelineAction[];
+  request: ActionRequest;
+  auth: Principal | null;
+  data: TemplateData;
+  executionId: string;
+  depth?: number;
+  timeoutMs: number;
+  /** The client's signal: a disconnect stops the run too. */
+  signal?: AbortSignal;
+  log: ActionLogger;
+  /** Builds the outbound HTTP capability bound to the run's signal. */
+  http: (signal: AbortSignal) => HttpCapability;
+}
+
+const STATUS_OF: Record<string, number> = {
+  VALIDATION_ERROR: 400,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  INTERNAL_ERROR: 500,
+  UPSTREAM_ERROR: 502,
+  TIMEOUT: 504,
+};
+
+class Aborted extends Error {}
+
+export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
+  const depth = run.depth ?? 1;
+  const steps: StepRecord[] = [];
+  const results: unknown[] = [];
+  const fail = (error: PipelineError): PipelineOutcome => ({ status: "failed", results, steps, error, data: run.data });
+  if (depth > MAX_DEPTH) {
+    return fail({ code: "INTERNAL_ERROR", status: 500, message: `Pipelines may nest at most ${MAX_DEPTH} deep` });
+  }
+  if (run.actions.length > MAX_ACTIONS) {
+    return fail({ code: "INTERNAL_ERROR", status: 500, message: `A pipeline may have at most ${MAX_ACTIONS} actions` });
+  }
+  const timeoutMs = Math.min(run.timeoutMs, MAX_TIMEOUT_MS);
+  const signal = run.signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), run.signal]) : AbortSignal.timeout(timeoutMs);
+  const aborted = new Promise<never>((_, reject) => {
+    const onAbort = () => reject(new Aborted());
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  aborted.catch(() => {}); // observed below; never an unhandled rejection
+  const http = run.http(signal);
+  const timedOut = (index: number): PipelineError => ({
+    code: "TIMEOUT",
+    status: 504,
+    message: `The endpoint did not finish within ${timeoutMs} ms`,
+    action_index: index,
+  });
+
+  for (let index = 0; index < run.actions.length; index++) {
+    const action = run.actions[index]!;
+    const step: StepRecord = { index, type: action.type, ...(action.name ? { name: action.name } : {}), status: "completed", duration_ms: 0 };
+    steps.push(step);
+    const started = performance.now();
+    const finish = () => (step.duration_ms = Math.round((performance.now() - started) * 1000) / 1000);
+    if (signal.aborted) {
+      step.status = "skipped";
+      return fail(timedOut(index));
+    }
+    try {
+      const config = action.render(run.data);
+      const problems = action.check(config);
+      if (problems.length > 0) {
+        throw new ActionError("VALIDATION_ERROR", `Action ${index} (${action.type}): ${problems[0]!.path} ${problems[0]!.message}`, {
+          errors: problems.slice(0, 10),
+        });
+      }
+      const ctx: ActionContext = {
+        request: run.request,
+        auth: run.auth,
+        results,
+        signal,
+        executionId: run.executionId,
+        depth,
+        log: run.log,
+        http,
+      };
+      const result = await Promise.race([Promise.resolve(action.run(ctx, config)), aborted]);
+      finish();
+      step.result = result;
+      results.push(result);
+      run.data.actions.push({ result });
+    } catch (error) {
+      finish();
+      step.status = "failed";
+      if (error instanceof Aborted || (signal.aborted && isAbortError(error))) {
+        step.error = { code: "TIMEOUT", message: "aborted: the endpoint timeout passed or the client went away" };
+        return fail(timedOut(index));
+      }
+      const failure = describe(error, index, action.type);
+      step.error = { code: failure.code, message: failure.internalMessage };
+      if (failure.code === "INTERNAL_ERROR") run.log.error("action failed", { execution_id: run.executionId, index, type: action.type, error: failure.internalMessage });
+      return fail({ code: failure.code, status: STATUS_OF[failure.code] ?? 500, message: failure.message, action_index: index, details: failure.details });
+    }
+  }
+  return { status: "completed", results, steps, data: run.data };
+}
+
+function isAbortError(error: unknown): boolean {
+  return error instanceof Error && (error.name === "AbortError" || error.name === "TimeoutError");
+}
+
+/** What the caller is told, and what the history keeps, about a failed action. */
+function describe(error: unknown, index: number, type: string) {
+  if (error instanceof ActionError) {
+    return { code: error.code, message: error.message, internalMessage: error.message, details: { action_index: index, type, ...error.details } };
+  }
+  // An unexpected throw may carry internals (SQL, paths): the caller gets a generic line, the
+  // account's execution history and the server log get the message.
+  const internalMessage = error instanceof Error ? error.message.slice(0, 1000) : String(error).slice(0, 1000);
+  return { code: "INTERNAL_ERROR", message: `Action ${index} (${type}) failed`, internalMessage, details: { action_index: index, type } };
+}

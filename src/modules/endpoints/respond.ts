@@ -1,0 +1,48 @@
+/**
+ * @module modules/endpoints/respond
+ * Builds a custom endpoint's answer: its response template (status, body, headers) rendered with
+ * the run's data, or 200 with the last action's result as JSON.
+ */
+import { AppError } from "../../http/errors";
+import type { TemplateData } from "../../engine/types";
+import type { CompiledTemplate } from "../../templates";
+
+export interface EndpointAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// Set by the server itself; a template must not be able to change the framing of the answer.
+const RESERVED = new Set(["content-length", "transfer-encoding", "connection", "x-execution-id"]);
+
+export function buildAnswer(template: CompiledTemplate | null, data: TemplateData, lastResult: unknown): EndpointAnswer {
+  if (!template) return json(200, lastResult ?? null, {});
+  const rendered = (template.render(data) ?? {}) as { status?: unknown; body?: unknown; headers?: unknown };
+  const status = rendered.status === undefined || rendered.status === null || rendered.status === "" ? 200 : Number(rendered.status);
+  if (!Number.isInteger(status) || status < 100 || status > 599) {
+    throw new AppError("INTERNAL_ERROR", `response_template.status rendered to ${JSON.stringify(rendered.status)}, not a status code`);
+  }
+  const headers: Record<string, string> = {};
+  if (rendered.headers && typeof rendered.headers === "object") {
+    for (const [name, value] of Object.entries(rendered.headers as Record<string, unknown>)) {
+      if (!HEADER_NAME.test(name) || RESERVED.has(name.toLowerCase())) continue;
+      // CR/LF from a rendered request value must never split a header.
+      headers[name.toLowerCase()] = String(value ?? "").replace(/[\r\n\0]/g, " ");
+    }
+  }
+  if (typeof rendered.body === "string") {
+    return { status, headers: { "content-type": "text/plain; charset=utf-8", ...headers }, body: rendered.body };
+  }
+  return json(status, rendered.body === undefined ? lastResult ?? null : rendered.body, headers);
+}
+
+function json(status: number, value: unknown, headers: Record<string, string>): EndpointAnswer {
+  return { status, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(value) ?? "null" };
+}
+
+export function toResponse(answer: EndpointAnswer, extraHeaders: Record<string, string>): Response {
+  const noBody = answer.status === 204 || answer.status === 304;
+  return new Response(noBody ? null : answer.body, { status: answer.status, headers: { ...answer.headers, ...extraHeaders } });
+}

@@ -1,0 +1,81 @@
+/**
+ * @module modules/endpoints/route-table
+ * The routes of one account as a trie of path segments, built once when definitions change:
+ * matching walks the request's segments, not the list of endpoints. A literal segment beats a
+ * parameter; a path that exists under other methods answers 405 with `Allow`.
+ */
+import type { Segment } from "./path";
+
+interface Node<T> {
+  literals: Map<string, Node<T>>;
+  param?: Node<T>;
+  methods: Map<string, { value: T; names: (string | null)[] }>;
+}
+
+export type RouteMatch<T> =
+  | { kind: "found"; value: T; params: Record<string, string> }
+  | { kind: "method_not_allowed"; allow: string[] }
+  | { kind: "not_found" };
+
+const node = <T>(): Node<T> => ({ literals: new Map(), methods: new Map() });
+
+export class RouteTable<T> {
+  private readonly root: Node<T> = node();
+  private readonly all: T[] = [];
+
+  add(method: string, segments: readonly Segment[], value: T): void {
+    let current = this.root;
+    const names: (string | null)[] = [];
+    for (const segment of segments) {
+      if (segment.kind === "literal") {
+        let next = current.literals.get(segment.value);
+        if (!next) current.literals.set(segment.value, (next = node()));
+        current = next;
+        names.push(null);
+      } else {
+        current = current.param ??= node();
+        names.push(segment.name);
+      }
+    }
+    current.methods.set(method, { value, names });
+    this.all.push(value);
+  }
+
+  values(): readonly T[] {
+    return this.all;
+  }
+
+  /** Nodes whose path matches, most specific (literal-first) first. */
+  private collect(current: Node<T>, segments: readonly string[], index: number, out: Node<T>[]): void {
+    if (index === segments.length) {
+      if (current.methods.size > 0) out.push(current);
+      return;
+    }
+    const literal = current.literals.get(segments[index]!);
+    if (literal) this.collect(literal, segments, index + 1, out);
+    if (current.param) this.collect(current.param, segments, index + 1, out);
+  }
+
+  /** Every method some route answers at this path (for CORS preflight and 405). */
+  methodsAt(segments: readonly string[]): string[] {
+    const nodes: Node<T>[] = [];
+    this.collect(this.root, segments, 0, nodes);
+    return [...new Set(nodes.flatMap((n) => [...n.methods.keys()]))];
+  }
+
+  match(method: string, segments: readonly string[]): RouteMatch<T> {
+    const nodes: Node<T>[] = [];
+    this.collect(this.root, segments, 0, nodes);
+    if (nodes.length === 0) return { kind: "not_found" };
+    for (const candidate of nodes) {
+      const route = candidate.methods.get(method);
+      if (!route) continue;
+      const params: Record<string, string> = {};
+      route.names.forEach((name, i) => {
+        if (name !== null) params[name] = segments[i]!;
+      });
+      return { kind: "found", value: route.value, params };
+    }
+    return { kind: "method_not_allowed", allow: [...new Set(nodes.flatMap((n) => [...n.methods.keys()]))].sort() };
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * @module modules/endpoints/validate
+ * Save-time checks of a definition: everything that can be known before a request arrives is
+ * refused here, with a 400 whose details name the field (and the action index), so a bad
+ * definition never goes live.
+ */
+import { CONDITION_ROOTS, ExprError, compileCondition, standardFunctions } from "../../expr";
+import { badRequest } from "../../http/errors";
+import { checkTemplate } from "../../templates";
+import { checkActionConfig } from "../plugins/config-check";
+import type { PluginRegistry } from "../plugins/registry";
+import { compileBodySchema } from "./body-schema";
+import { parsePath } from "./path";
+import type { EndpointDefinition } from "./schemas";
+
+export interface ValidateDeps {
+  registry: PluginRegistry;
+  /** The instance's body limit: an endpoint may lower it, not raise it. */
+  maxBodyLimitBytes: number;
+  credentialExists: (name: string) => boolean;
+}
+
+const invalid = (field: string, message: string, extra: Record<string, unknown> = {}) =>
+  badRequest(`Invalid ${field}: ${message}`, { field, ...extra });
+
+/** Throws a 400 naming the first problem of the definition. */
+export function validateDefinition(def: EndpointDefinition, deps: ValidateDeps): void {
+  const path = parsePath(def.path);
+  if ("error" in path) throw invalid("path", `the path ${path.error}`);
+
+  if (def.condition !== null) {
+    try {
+      compileCondition(def.condition, { functions: standardFunctions(), fields: [...CONDITION_ROOTS] });
+    } catch (error) {
+      if (error instanceof ExprError) throw invalid("condition", error.message, { position: error.position });
+      throw error;
+    }
+  }
+
+  def.actions.forEach((action, index) => {
+    const field = `actions[${index}]`;
+    const plugin = deps.registry.get(action.type);
+    if (!plugin) throw invalid(`${field}.type`, `unknown action type "${action.type}" (see GET /api/v1/plugins)`, { action_index: index });
+    const templates = checkTemplate(action.config);
+    if (!templates.ok) {
+      throw invalid(`${field}.config${templates.path ? `.${templates.path}` : ""}`, templates.message, { action_index: index });
+    }
+    const problems = checkActionConfig(plugin, action.config);
+    if (problems.length > 0) {
+      const first = problems[0]!;
+      throw invalid(`${field}.${first.path}`, first.message, { action_index: index, errors: problems.slice(0, 10) });
+    }
+  });
+
+  if (def.response_template) {
+    const checked = checkTemplate(def.response_template);
+    if (!checked.ok) throw invalid(`response_template${checked.path ? `.${checked.path}` : ""}`, checked.message);
+    const status = def.response_template.status;
+    if (typeof status === "string" && !status.includes("{{") && !/^[1-5]\d\d$/.test(status)) {
+      throw invalid("response_template.status", "expected a status code (100-599) or a template");
+    }
+  }
+
+  if (def.body_schema) {
+    try {
+      compileBodySchema(def.body_schema);
+    } catch (error) {
+      throw invalid("body_schema", `not a valid JSON Schema: ${(error as Error).message}`);
+    }
+  }
+
+  if (def.signature && !deps.credentialExists(def.signature.credential)) {
+    throw invalid("signature.credential", `no credential named "${def.signature.credential}"`);
+  }
+
+  if (def.body_limit_bytes !== null && def.body_limit_bytes > deps.maxBodyLimitBytes) {
+    throw invalid("body_limit_bytes", `at most the instance limit of ${deps.maxBodyLimitBytes} bytes`);
+  }
+
+  def.cors?.origins.forEach((origin, i) => {
+    if (origin !== "*" && !isOrigin(origin)) throw invalid(`cors.origins[${i}]`, `"${origin}" is not "*" or an origin like https://app.example.com`);
+  });
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.origin === value;
+  } catch {
+    return false;
+  }
+}
