@@ -1,9 +1,10 @@
 /**
  * Proves a compiled binary stands alone: copies it into an empty folder, runs `migrate` and
- * `serve` there with the default data dir, checks /healthz, /swagger and /swagger/json, then
- * stops it with SIGTERM. Usage: bun scripts/smoke-binary.ts [path/to/switchboard]
+ * `serve` there with the default data dir, checks /healthz, /swagger and /swagger/json, loads
+ * the example plugin from ./plugins (skipping a broken one), runs it in a custom endpoint against
+ * a local SMS gateway, then stops it with SIGTERM. Usage: bun scripts/smoke-binary.ts [binary]
  */
-import { copyFileSync, existsSync, mkdtempSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -17,8 +18,27 @@ if (!existsSync(source)) fail(`no binary at ${source} (run \`npm run build\` fir
 const folder = mkdtempSync(join(tmpdir(), "sb-smoke-"));
 const binary = join(folder, "switchboard");
 copyFileSync(source, binary);
-// A clean environment: no SWITCHBOARD_* settings and no node_modules anywhere near.
-const env = { PATH: "/usr/bin:/bin", HOME: folder };
+mkdirSync(join(folder, "plugins"));
+copyFileSync(join(import.meta.dir, "..", "plugins", "sms_notify.ts"), join(folder, "plugins", "sms_notify.ts"));
+writeFileSync(join(folder, "plugins", "broken.ts"), "export default definePlugin({ type: ");
+// A clean environment: no node_modules anywhere near, only the settings this smoke needs.
+const admin = { email: "smoke@example.com", password: "smoke-password" };
+const env = {
+  PATH: "/usr/bin:/bin",
+  HOME: folder,
+  SWITCHBOARD_ADMIN_EMAIL: admin.email,
+  SWITCHBOARD_ADMIN_PASSWORD: admin.password,
+  SWITCHBOARD_OUTBOUND_ALLOW_PRIVATE: "true",
+};
+const sent: unknown[] = [];
+const gateway = Bun.serve({
+  port: 0,
+  hostname: "127.0.0.1",
+  async fetch(request) {
+    sent.push(await request.json());
+    return Response.json({ queued: true });
+  },
+});
 
 const migrate = Bun.spawnSync([binary, "migrate"], { cwd: folder, env });
 if (migrate.exitCode !== 0) fail(`migrate exited ${migrate.exitCode}: ${migrate.stderr}`);
@@ -29,12 +49,16 @@ if (again.exitCode !== 0 || again.stderr.toString().includes("migrations applied
 const started = performance.now();
 const proc = Bun.spawn([binary, "serve", "--port", "0"], { cwd: folder, env, stdout: "pipe", stderr: "pipe" });
 let out = "";
+let err = "";
 const reader = (async () => {
   for await (const chunk of proc.stdout as ReadableStream<Uint8Array>) out += new TextDecoder().decode(chunk);
 })();
+const errReader = (async () => {
+  for await (const chunk of proc.stderr as ReadableStream<Uint8Array>) err += new TextDecoder().decode(chunk);
+})();
 let url: string | undefined;
 while (!(url = /listening on (http:\/\/\S+)/.exec(out)?.[1])) {
-  if (proc.exitCode !== null) fail(`serve exited ${proc.exitCode}: ${await new Response(proc.stderr as ReadableStream).text()}`);
+  if (proc.exitCode !== null) fail(`serve exited ${proc.exitCode}: ${err}`);
   if (performance.now() - started > 10_000) fail("serve did not print its listening line within 10 s");
   await Bun.sleep(5);
 }
@@ -52,10 +76,36 @@ try {
   const doc = await spec.json();
   if (spec.status !== 200 || !String(doc.openapi).startsWith("3.") || !doc.paths?.["/healthz"]) fail("/swagger/json is not an OpenAPI 3 document with /healthz");
   console.log("smoke: /swagger and /swagger/json ok");
+
+  const login = await (await fetch(`${url}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(admin) })).json();
+  const auth = { authorization: `Bearer ${login.data?.token}`, "content-type": "application/json" };
+  const plugins = await (await fetch(`${url}/api/v1/plugins`, { headers: auth })).json();
+  const types = (plugins.data ?? []).map((p: { type: string }) => p.type);
+  if (!types.includes("sms_notify") || !types.includes("transform")) fail(`plugins from ./plugins not loaded: ${JSON.stringify(plugins)}`);
+  if (!err.includes("plugin skipped") || !err.includes("broken.ts")) fail("the broken plugin was not reported");
+  const endpoint = await fetch(`${url}/api/v1/endpoints`, {
+    method: "POST",
+    headers: auth,
+    body: JSON.stringify({
+      name: "Notify",
+      path: "/notify",
+      method: "POST",
+      actions: [{ type: "sms_notify", config: { gateway_url: `http://127.0.0.1:${gateway.port}/send`, to: "{{request.body.to}}", message: "Hi {{request.body.name}}" } }],
+    }),
+  });
+  if (endpoint.status !== 201) fail(`defining an endpoint with the plugin failed: ${await endpoint.text()}`);
+  const called = await fetch(`${url}/api/v1/x/default/notify`, { method: "POST", headers: auth, body: JSON.stringify({ to: "+15551234567", name: "Ada" }) });
+  const answer = await called.json();
+  if (called.status !== 200 || JSON.stringify(sent) !== JSON.stringify([{ to: "+15551234567", message: "Hi Ada" }])) {
+    fail(`the plugin did not run in the binary: ${called.status} ${JSON.stringify(answer)} sent=${JSON.stringify(sent)}`);
+  }
+  console.log("smoke: example plugin loaded from ./plugins and ran (broken plugin skipped)");
 } finally {
   proc.kill("SIGTERM");
+  gateway.stop(true);
 }
 const code = await proc.exited;
 await reader;
+await errReader;
 if (code !== 0) fail(`serve exited ${code} on SIGTERM`);
 console.log(`smoke: ${source} passed (migrated, served, stopped cleanly) in ${folder}`);

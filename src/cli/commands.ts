@@ -8,6 +8,7 @@ import { appliedMigrations } from "../db/migrate";
 import { createLogger } from "../log";
 import { openDataDir, startServer } from "../server";
 import { VERSION } from "../version";
+import { applyCommand, exportCommand } from "./endpoint-commands";
 import { adminCommand, keysCommand } from "./identity-commands";
 
 export interface Command {
@@ -52,6 +53,8 @@ export const COMMANDS: Record<string, Command> = {
   },
   admin: adminCommand,
   keys: keysCommand,
+  apply: applyCommand,
+  export: exportCommand,
 };
 
 export const HELP = `switchboard ${VERSION}: endpoints, keys, workflows and webhooks in one binary

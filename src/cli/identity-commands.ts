@@ -3,28 +3,10 @@
  * `switchboard admin create` and `switchboard keys create`: set-up without the HTTP API, e.g. on
  * a fresh instance or from a provisioning script. Secrets are printed once, on stdout only.
  */
-import { ConfigError, loadConfig, parseConfigFlags, type Env } from "../config";
-import { createLogger } from "../log";
+import { ConfigError } from "../config";
 import { createOwner } from "../modules/accounts/bootstrap";
-import { openDataDir } from "../server";
-import { createServices } from "../services";
 import type { Command } from "./commands";
-
-function openServices(argv: string[], env: Env, extra: string[]) {
-  const { flags, options } = parseConfigFlags(argv, extra);
-  const config = loadConfig(flags, env);
-  const logger = createLogger({ format: config.logFormat });
-  const db = openDataDir(config, logger);
-  const services = createServices({ config, db, logger });
-  return {
-    options,
-    services,
-    close() {
-      services.close();
-      db.close();
-    },
-  };
-}
+import { openServices } from "./open-services";
 
 const required = (options: Record<string, string | undefined>, name: string) => {
   const value = options[name];
@@ -47,7 +29,7 @@ export const adminCommand: Command = {
   async run(argv, env) {
     const [action, ...rest] = argv;
     if (action !== "create") throw new ConfigError('usage: switchboard admin create --email E --password P [--account SLUG]');
-    const { options, services, close } = openServices(rest, env, ["email", "password", "account"]);
+    const { options, services, close } = await openServices(rest, env, ["email", "password", "account"]);
     try {
       const email = required(options, "email");
       const password = required(options, "password");
@@ -66,7 +48,7 @@ export const keysCommand: Command = {
   async run(argv, env) {
     const [action, ...rest] = argv;
     if (action !== "create") throw new ConfigError("usage: switchboard keys create --name N [--account SLUG] [--scopes manage,invoke]");
-    const { options, services, close } = openServices(rest, env, ["name", "account", "scopes"]);
+    const { options, services, close } = await openServices(rest, env, ["name", "account", "scopes"]);
     try {
       const name = required(options, "name");
       const slug = options.account ?? "default";

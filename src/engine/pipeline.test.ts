@@ -1,0 +1,107 @@
+import { describe, expect, test } from "bun:test";
+import { ActionError, type HttpCapability } from "../plugin-api";
+import { MAX_ACTIONS, MAX_DEPTH, runPipeline, type PipelineAction, type PipelineRun } from "./pipeline";
+import type { TemplateData } from "./types";
+
+const noHttp: HttpCapability = { fetch: async () => ({ status: 0, headers: {}, body: null }) };
+const silent = { info() {}, warn() {}, error() {} };
+
+function action(type: string, run: PipelineAction["run"], render: PipelineAction["render"] = () => ({})): PipelineAction {
+  return { type, run, render, check: () => [] };
+}
+
+function pipeline(actions: PipelineAction[], extra: Partial<PipelineRun> = {}) {
+  const data: TemplateData = { request: {}, auth: {}, actions: [], now: new Date().toISOString(), credentials: {} };
+  return runPipeline({
+    actions,
+    request: { method: "GET", path: "/", params: {}, query: {}, headers: {}, body: null },
+    auth: null,
+    data,
+    executionId: "exe_test",
+    timeoutMs: 1000,
+    log: silent,
+    http: () => noHttp,
+    ...extra,
+  });
+}
+
+describe("runPipeline", () => {
+  test("results flow to later actions through ctx.results and the template data", async () => {
+    const outcome = await pipeline([
+      action("one", () => 1),
+      action("two", (ctx, config) => [ctx.results[0], config], (data) => data.actions[0]!.result),
+    ]);
+    expect(outcome.status).toBe("completed");
+    expect(outcome.results).toEqual([1, [1, 1]]);
+    expect(outcome.steps.map((s) => [s.type, s.status])).toEqual([["one", "completed"], ["two", "completed"]]);
+    expect(outcome.steps.every((s) => s.duration_ms >= 0)).toBe(true);
+  });
+
+  test("a failing action stops the run; later ones are not started", async () => {
+    let third = false;
+    const outcome = await pipeline([
+      action("ok", () => "fine"),
+      action("bad", () => {
+        throw new ActionError("NOT_FOUND", "no such order");
+      }),
+      action("never", () => (third = true)),
+    ]);
+    expect(outcome.status).toBe("failed");
+    expect(outcome.error).toMatchObject({ code: "NOT_FOUND", status: 404, action_index: 1, message: "no such order" });
+    expect(outcome.steps).toHaveLength(2);
+    expect(third).toBe(false);
+  });
+
+  test("an invalid rendered config is a 400 naming the path", async () => {
+    const outcome = await pipeline([{ type: "typed", run: () => 1, render: () => ({ n: "x" }), check: () => [{ path: "config.n", message: "must be a number" }] }]);
+    expect(outcome.error).toMatchObject({ code: "VALIDATION_ERROR", status: 400 });
+    expect(outcome.error!.message).toContain("config.n must be a number");
+  });
+
+  test("the timeout ends the run even when the action ignores its signal", async () => {
+    const started = performance.now();
+    const outcome = await pipeline([action("stubborn", () => Bun.sleep(2000).then(() => "late"))], { timeoutMs: 100 });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(outcome.error).toMatchObject({ code: "TIMEOUT", status: 504, action_index: 0 });
+  });
+
+  test("actions see the abort signal fire on timeout", async () => {
+    let sawAbort = false;
+    await pipeline(
+      [
+        action("polite", (ctx) => new Promise((resolve) => ctx.signal.addEventListener("abort", () => resolve((sawAbort = true))))),
+      ],
+      { timeoutMs: 50 },
+    );
+    expect(sawAbort).toBe(true);
+  });
+
+  test("a client that goes away aborts the run", async () => {
+    const client = new AbortController();
+    setTimeout(() => client.abort(), 30);
+    const outcome = await pipeline([action("slow", () => Bun.sleep(1000))], { signal: client.signal });
+    expect(outcome.error?.code).toBe("TIMEOUT");
+  });
+
+  test(`nesting deeper than ${MAX_DEPTH} is refused`, async () => {
+    expect((await pipeline([action("a", () => 1)], { depth: MAX_DEPTH })).status).toBe("completed");
+    const deep = await pipeline([action("a", () => 1)], { depth: MAX_DEPTH + 1 });
+    expect(deep.status).toBe("failed");
+    expect(deep.error!.message).toContain(`at most ${MAX_DEPTH}`);
+  });
+
+  test(`more than ${MAX_ACTIONS} actions are refused`, async () => {
+    const outcome = await pipeline(Array.from({ length: MAX_ACTIONS + 1 }, () => action("a", () => 1)));
+    expect(outcome.status).toBe("failed");
+  });
+
+  test("an unexpected throw is reported generically; the message stays in the step record", async () => {
+    const outcome = await pipeline([
+      action("buggy", () => {
+        throw new Error("SQLITE_ERROR near 'x'");
+      }),
+    ]);
+    expect(outcome.error).toMatchObject({ code: "INTERNAL_ERROR", status: 500, message: "Action 0 (buggy) failed" });
+    expect(outcome.steps[0]!.error).toEqual({ code: "INTERNAL_ERROR", message: "SQLITE_ERROR near 'x'" });
+  });
+});
