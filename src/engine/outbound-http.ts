@@ -195,7 +195,9 @@ function tlsFor(target: URL, ca: string | string[] | undefined) {
 function requestHeaders(input: Record<string, string> | undefined): Headers {
   try {
     const headers = new Headers(input);
-    headers.delete("host"); // always the target's own
+    // The target's own Host, and a length fetch computes from the body it really sends.
+    headers.delete("host");
+    headers.delete("content-length");
     if (!headers.has("user-agent")) headers.set("user-agent", "switchboard");
     return headers;
   } catch (error) {

@@ -121,7 +121,7 @@ export function describeLoadError(error: unknown): string {
     const more = error.errors.length > 1 ? ` (+${error.errors.length - 1} more)` : "";
     return describeLoadError(error.errors[0]) + more;
   }
-  const message = error instanceof Error || (typeof error === "object" && error !== null && "message" in error) ? String((error as Error).message) : String(error);
+  const message = typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error);
   const position = (error as { position?: { line?: number; column?: number } } | null)?.position;
   const at = position?.line ? ` at line ${position.line}:${position.column ?? 0}` : "";
   return message.split("\n")[0]! + at;
