@@ -4,12 +4,16 @@
  * HTTP answer and an execution record.
  */
 
+/** One action of a pipeline as it ran (or did not). */
 export interface StepRecord {
+  /** Position in the endpoint's `actions`, from 0. */
   index: number;
+  /** The action type, e.g. `transform`. */
   type: string;
   name?: string;
   status: "completed" | "failed" | "skipped";
   duration_ms: number;
+  /** The step's result; the history stores it redacted and truncated. */
   result?: unknown;
   error?: { code: string; message: string };
 }

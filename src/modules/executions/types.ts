@@ -5,19 +5,10 @@
  * store persists it as is, after the recorder has redacted and truncated it.
  */
 
-/** One action of a pipeline as it ran (or did not). */
-export interface StepRecord {
-  /** Position in the endpoint's `actions`, from 0. */
-  index: number;
-  /** The action type, e.g. `create_record`. */
-  type: string;
-  name?: string;
-  status: "completed" | "failed" | "skipped";
-  duration_ms: number;
-  /** The step's result; stored redacted and truncated (see redact.ts). */
-  result?: unknown;
-  error?: { code: string; message: string };
-}
+import type { StepRecord } from "../../engine/types";
+
+/** One action of a pipeline as it ran (or did not); the engine defines it. */
+export type { StepRecord };
 
 /** One invocation of a custom endpoint. Times are unix milliseconds. */
 export interface ExecutionRecord {
