@@ -80,6 +80,8 @@ export function createServices({ config, db, logger }: AppDeps) {
     idempotencyTtlMs: config.idempotencyTtlMs,
   });
 
+  let purgeTimer: ReturnType<typeof setInterval> | undefined;
+
   return {
     accounts,
     registry,
@@ -96,12 +98,15 @@ export function createServices({ config, db, logger }: AppDeps) {
     limiter,
     usage,
     clientIps: createClientIpResolver(config.trustProxy),
-    /** Starts background work (history retention); `serve` calls it, tests need not. */
+    /** Starts background work (history retention, expired Idempotency-Keys); `serve` calls it. */
     start() {
       retention.start();
+      purgeTimer ??= setInterval(() => endpointsStore.purgeExpiredIdempotencyKeys(Date.now()), 60_000);
+      purgeTimer.unref?.();
     },
     /** Flushes batched writes and stops timers; called when the server stops. */
     close() {
+      if (purgeTimer) clearInterval(purgeTimer);
       retention.stop();
       recorder.stop();
       usage.stop();

@@ -294,6 +294,17 @@ describe("pipeline and answers", () => {
     await remove(ep.id);
   });
 
+  test("a concurrent duplicate Idempotency-Key gets 409 while the first runs", async () => {
+    const ep = await define({ name: "slow idem", path: "/slow-charge", method: "POST", actions: [{ type: "sleep", config: { ms: 200 } }] });
+    const send = () => call("POST", "/slow-charge", { token: admin, body: { a: 1 }, headers: { "idempotency-key": "same" } });
+    const [a, b] = await Promise.all([send(), Bun.sleep(30).then(send)]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const later = await send();
+    expect(later.status).toBe(200);
+    expect(later.headers.get("idempotent-replayed")).toBe("true");
+    await remove(ep.id);
+  });
+
   test("CORS preflight answers without running; allowed origins get the header", async () => {
     const ep = await define({ name: "cors", path: "/public", method: "POST", auth_required: false, cors: { origins: ["https://app.example.com"] }, actions: [{ type: "count_calls" }] });
     const before = calls.count;
