@@ -3,10 +3,12 @@
 import m0 from "./0000_init.sql" with { type: "text" };
 import m1 from "./0001_identity.sql" with { type: "text" };
 import m2 from "./0002_endpoints.sql" with { type: "text" };
+import m3 from "./0003_collections.sql" with { type: "text" };
 
 /** Every migration in order; applied by src/db/migrate.ts. */
 export const MIGRATIONS: readonly { tag: string; sql: string }[] = [
   { tag: "0000_init", sql: m0 },
   { tag: "0001_identity", sql: m1 },
   { tag: "0002_endpoints", sql: m2 },
+  { tag: "0003_collections", sql: m3 },
 ];

@@ -6,3 +6,4 @@ export * from "./settings";
 export * from "./accounts";
 export * from "./auth";
 export * from "./endpoints";
+export * from "./collections";
