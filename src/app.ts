@@ -19,6 +19,7 @@ import { dispatchRoutes, DISPATCH_PREFIX } from "./modules/endpoints/dispatch-ro
 import { endpointsRoutes } from "./modules/endpoints/routes";
 import { executionsRoutes } from "./modules/executions/routes";
 import { pluginsRoutes } from "./modules/plugins/routes";
+import { collectionsRoutes } from "./modules/collections/routes";
 
 /** What every module may be given: the process config, the database and the logger. */
 export interface AppDeps {
@@ -29,7 +30,7 @@ export interface AppDeps {
 
 /** The app; pass `services` to share them with a test, otherwise they are built here. */
 export function createApp(deps: AppDeps, services: Services = createServices(deps)) {
-  const { accounts, users, keys, auth, access, clientIps, endpoints, registry, executionsStore, dispatch } = services;
+  const { accounts, users, keys, auth, access, clientIps, endpoints, registry, executionsStore, dispatch, collections, records } = services;
   // normalize: false makes `additionalProperties: false` a 400 instead of silently dropping
   // unknown fields: a typo such as "auth_requred" must not go unnoticed.
   return new Elysia({ name: "switchboard", normalize: false })
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps, services: Services = createServices(dep
     .use(endpointsRoutes(endpoints, access, clientIps))
     .use(executionsRoutes({ store: executionsStore, access, clientIps, endpointExists: endpoints.exists }))
     .use(pluginsRoutes(registry, access, clientIps))
+    .use(collectionsRoutes({ collections, records, access, clientIps }))
     .use(dispatchRoutes(dispatch, endpoints, accounts, access))
     .onStop(() => services.close());
 }

@@ -63,6 +63,31 @@ export interface HttpCapability {
   fetch(url: string, request?: OutboundRequest): Promise<OutboundResponse>;
 }
 
+/** A record as actions see it: its fields plus `id`, `created_at` and `updated_at` (ISO times). */
+export type RecordData = Record<string, unknown> & { id: string; created_at: string; updated_at: string };
+
+/** Which records an update or delete touches: one by id, or every match of a filter. */
+export type RecordTarget = { id: string } | { filter: string };
+
+/**
+ * The account's collections. Filters are expression-language source exactly as written in the
+ * config (declared in the plugin's `filters`, so the engine leaves them unrendered): they are
+ * parsed first and their `{{templates}}` then fill bound values only, so no request value can
+ * change a query's structure.
+ */
+export interface RecordsCapability {
+  create(collection: string, data: Record<string, unknown>): Promise<RecordData>;
+  get(collection: string, id: string): Promise<RecordData>;
+  /** By id: the updated record. By filter: how many and which (refused past a limit unless allowMany). */
+  update(collection: string, target: RecordTarget, data: Record<string, unknown>, options?: { allowMany?: boolean }): Promise<RecordData | { updated: number; records: RecordData[] }>;
+  delete(collection: string, target: RecordTarget, options?: { allowMany?: boolean }): Promise<{ deleted: number }>;
+  query(collection: string, options?: { filter?: string; sort?: string; limit?: number; offset?: number }): Promise<RecordData[]>;
+  aggregate(
+    collection: string,
+    options: { function: "count" | "sum" | "avg" | "min" | "max"; field?: string; filter?: string; groupBy?: string },
+  ): Promise<number | null | { group: unknown; value: number | null }[]>;
+}
+
 /** What an action runs with. Capabilities, never internals: no database, no framework context. */
 export interface ActionContext {
   readonly request: ActionRequest;
@@ -77,6 +102,7 @@ export interface ActionContext {
   readonly depth: number;
   readonly log: ActionLogger;
   readonly http: HttpCapability;
+  readonly records: RecordsCapability;
 }
 
 /** Error codes an action may fail with; they set the HTTP status of the endpoint's answer. */
@@ -101,6 +127,11 @@ export interface PluginDefinition<S extends TSchema = TSchema> {
   description: string;
   /** Schema of the action's `config`; templates in it are rendered before `run` sees it. */
   config: S;
+  /**
+   * Top-level config keys holding filter expressions: parsed when the endpoint is saved and
+   * handed to `run` unrendered, for `ctx.records` to parse before filling in their templates.
+   */
+  filters?: string[];
   /** Does the work; the return value is the step's result (`{{actions[N].result}}`). */
   run(ctx: ActionContext, config: Static<S>): unknown | Promise<unknown>;
 }

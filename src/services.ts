@@ -25,6 +25,9 @@ import { createExecutionRecorder } from "./modules/executions/recorder";
 import { createRetention } from "./modules/executions/retention";
 import { createExecutionsStore } from "./modules/executions/store";
 import { createPluginRegistry } from "./modules/plugins/registry";
+import { createCollectionsService } from "./modules/collections/service";
+import { createCollectionsStore } from "./modules/collections/store";
+import { createRecordsService } from "./modules/collections/records-service";
 
 export type Services = ReturnType<typeof createServices>;
 
@@ -62,6 +65,9 @@ export function createServices({ config, db, logger }: AppDeps) {
     maxPerAccount: config.maxEndpointsPerAccount,
     maxBodyLimitBytes: config.bodyLimitBytes,
   });
+  const collectionsStore = createCollectionsStore(db);
+  const collections = createCollectionsService({ store: collectionsStore, inUse: endpoints.usingCollection });
+  const records = createRecordsService({ store: collectionsStore, collections });
   const executionsStore = createExecutionsStore(db);
   const recorder = createExecutionRecorder(executionsStore, logger);
   const retention = createRetention(executionsStore, logger, { maxAgeMs: config.historyMaxAgeMs, maxPerEndpoint: config.historyMaxPerEndpoint });
@@ -74,6 +80,7 @@ export function createServices({ config, db, logger }: AppDeps) {
     limiter,
     plans: config.plans,
     recorder,
+    records,
     createHttp: (signal) => createHttpCapability({ allowPrivate: config.outboundAllowPrivate, signal }),
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -87,6 +94,8 @@ export function createServices({ config, db, logger }: AppDeps) {
     registry,
     endpoints,
     endpointsStore,
+    collections,
+    records,
     executionsStore,
     recorder,
     retention,

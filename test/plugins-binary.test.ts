@@ -1,6 +1,7 @@
 // Plugins in the compiled binary (DESIGN.md, Actions and plugins): a plugin file on disk beside a
 // lone executable, with no node_modules anywhere, imports `switchboard/plugin`, loads and runs.
 // The CLI does not load plugins yet, so a small host (test/fixtures/plugin-host.ts) is compiled.
+import { BUILTIN_ACTIONS } from "../src/actions";
 import { afterAll, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -42,7 +43,7 @@ test("a compiled host, alone in an empty folder, loads plugins/sms_notify.ts, sk
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout.trim().split("\n").at(-1)!);
     expect(out.loaded).toEqual(["sms_notify"]);
-    expect(out.types).toEqual(["sms_notify", "transform"]);
+    expect(out.types).toEqual([...BUILTIN_ACTIONS.map((a) => a.type), "sms_notify"].sort());
     expect(out.failed).toEqual([join(folder, "plugins", "broken.ts")]);
     expect(out.run).toEqual({ result: { status: 200, gateway_response: { id: "msg_bin" } } });
     expect(received).toEqual([{ to: "+15550100199", message: "from the binary" }]);

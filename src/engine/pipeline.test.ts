@@ -21,6 +21,7 @@ function pipeline(actions: PipelineAction[], extra: Partial<PipelineRun> = {}) {
     timeoutMs: 1000,
     log: silent,
     http: () => noHttp,
+    records: () => ({}) as never,
     ...extra,
   });
 }

@@ -6,7 +6,8 @@
  * endpoint timeout and the client's disconnect: when it fires the run ends at once with TIMEOUT,
  * whether or not the action notices.
  */
-import type { ActionContext, ActionLogger, ActionRequest, HttpCapability } from "../plugin-api";
+import type { ActionContext, ActionLogger, ActionRequest, HttpCapability, RecordsCapability } from "../plugin-api";
+import { renderTemplate } from "../templates";
 import { ActionError } from "../plugin-api";
 import type { Principal } from "../principal";
 import type { PipelineError, PipelineOutcome, StepRecord, TemplateData } from "./types";
@@ -40,6 +41,11 @@ export interface PipelineRun {
   log: ActionLogger;
   /** Builds the outbound HTTP capability bound to the run's signal. */
   http: (signal: AbortSignal) => HttpCapability;
+  /**
+   * Builds the records capability; `renderLiteral` fills a filter literal's templates with the
+   * run's data as it stands when the filter runs (earlier results included).
+   */
+  records: (renderLiteral: (raw: string) => unknown) => RecordsCapability;
 }
 
 const STATUS_OF: Record<string, number> = {
@@ -74,6 +80,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
   });
   aborted.catch(() => {}); // observed below; never an unhandled rejection
   const http = run.http(signal);
+  const records = run.records((raw) => renderTemplate(raw, run.data));
   const timedOut = (index: number): PipelineError => ({
     code: "TIMEOUT",
     status: 504,
@@ -108,6 +115,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
         depth,
         log: run.log,
         http,
+        records,
       };
       const result = await Promise.race([Promise.resolve(action.run(ctx, config)), aborted]);
       finish();

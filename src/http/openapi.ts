@@ -22,6 +22,8 @@ export const OPENAPI_TAGS = [
   { name: "endpoints", description: "Custom endpoints: a path, a method and a pipeline of actions" },
   { name: "executions", description: "History of every endpoint invocation" },
   { name: "plugins", description: "Action types and their config schemas" },
+  { name: "collections", description: "Collections: named sets of records, with typed fields and indexes" },
+  { name: "records", description: "Records of a collection: filter, sort, page, aggregate" },
 ];
 
 const UI_PAGE = `<!doctype html>

@@ -40,12 +40,15 @@ export function compileEndpoint(row: EndpointRow, registry: PluginRegistry): Com
     actions: def.actions.map((action) => {
       const plugin = registry.get(action.type);
       if (!plugin) throw new Error(`endpoint ${row.id} uses the action type "${action.type}", which is not loaded`);
-      const template = compileTemplate(action.config);
+      // Filter keys stay unrendered: ctx.records parses them first, then fills their templates.
+      const rawKeys = new Set(plugin.definition.filters ?? []);
+      const raw = Object.fromEntries(Object.entries(action.config).filter(([key]) => rawKeys.has(key)));
+      const template = compileTemplate(Object.fromEntries(Object.entries(action.config).filter(([key]) => !rawKeys.has(key))));
       return {
         type: action.type,
         name: action.name,
         run: plugin.definition.run,
-        render: (data) => template.render(data),
+        render: (data) => ({ ...(template.render(data) as Record<string, unknown>), ...raw }),
         check: (config) => validateRenderedConfig(plugin, config),
       };
     }),

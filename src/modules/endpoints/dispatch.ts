@@ -20,7 +20,9 @@ import { sha256Hex } from "../../secrets";
 import type { AccountsService } from "../accounts/service";
 import type { Access } from "../auth/access";
 import type { Identity } from "../auth/identity";
+import type { RecordsService } from "../collections/records-service";
 import type { ExecutionRecorder } from "../executions/recorder";
+import { createRecordsCapability } from "./records-capability";
 import type { CompiledEndpoint } from "./compile";
 import { corsHeaders, preflight } from "./cors";
 import { requestSegments } from "./path";
@@ -38,6 +40,7 @@ export interface DispatchDeps {
   limiter: RateLimiter;
   plans: Record<string, RateLimitWindowLimits>;
   recorder: ExecutionRecorder;
+  records: RecordsService;
   createHttp: (signal: AbortSignal) => HttpCapability;
   logger: Logger;
   bodyLimitBytes: number;
@@ -174,6 +177,7 @@ export function createDispatcher(deps: DispatchDeps) {
           signal: request.signal,
           log: logger,
           http: deps.createHttp,
+          records: (renderLiteral) => createRecordsCapability(deps.records, account.id, renderLiteral),
         });
         trace.steps = outcome.steps;
         if (outcome.status === "failed") {

@@ -179,6 +179,13 @@ export function createEndpointsService({ store, registry, logger, maxPerAccount,
       return result;
     },
 
+    /** Names of the account's endpoints whose actions name this collection (drop protection). */
+    usingCollection: (accountId: string, collection: string) =>
+      store
+        .allForAccount(accountId)
+        .filter((row) => rowToDefinition(row).actions.some((action) => action.config.collection === collection))
+        .map((row) => row.name),
+
     /** Every definition of an account, without ids or times: `switchboard export`. */
     export: (accountId: string) => store.allForAccount(accountId).map(rowToDefinition),
   };

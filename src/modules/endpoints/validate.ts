@@ -4,7 +4,9 @@
  * refused here, with a 400 whose details name the field (and the action index), so a bad
  * definition never goes live.
  */
-import { CONDITION_ROOTS, ExprError, compileCondition, standardFunctions } from "../../expr";
+import { CONDITION_ROOTS, ExprError, compileCondition, compileFilter, jsonPathField, standardFunctions } from "../../expr";
+
+const functions = standardFunctions();
 import { badRequest } from "../../http/errors";
 import { checkTemplate } from "../../templates";
 import { checkActionConfig } from "../plugins/config-check";
@@ -30,7 +32,7 @@ export function validateDefinition(def: EndpointDefinition, deps: ValidateDeps):
 
   if (def.condition !== null) {
     try {
-      compileCondition(def.condition, { functions: standardFunctions(), fields: [...CONDITION_ROOTS] });
+      compileCondition(def.condition, { functions, fields: [...CONDITION_ROOTS] });
     } catch (error) {
       if (error instanceof ExprError) throw invalid("condition", error.message, { position: error.position });
       throw error;
@@ -44,6 +46,18 @@ export function validateDefinition(def: EndpointDefinition, deps: ValidateDeps):
     const templates = checkTemplate(action.config);
     if (!templates.ok) {
       throw invalid(`${field}.config${templates.path ? `.${templates.path}` : ""}`, templates.message, { action_index: index });
+    }
+    for (const key of plugin.definition.filters ?? []) {
+      const source = action.config[key];
+      if (typeof source !== "string" || source.trim() === "") continue;
+      try {
+        // Field names are checked against the collection when the filter runs (a collection may
+        // be schemaless, or named by a template); here the syntax and functions must be right.
+        compileFilter(source, { fields: (name) => (name === "id" || name === "created_at" || name === "updated_at" ? name : jsonPathField("data", name)), functions });
+      } catch (error) {
+        if (error instanceof ExprError) throw invalid(`${field}.config.${key}`, error.message, { action_index: index, position: error.position });
+        throw error;
+      }
     }
     const problems = checkActionConfig(plugin, action.config);
     if (problems.length > 0) {

@@ -68,6 +68,12 @@ function validateDefinition(def: unknown): TypeCheck<TSchema> {
   // TypeGuard looks at TypeBox's Kind symbols, deeply: a plain JSON-schema object (no symbols)
   // would compile to a checker that rejects everything, so it is refused here with a clear message.
   if (!TypeGuard.IsObject(d.config)) throw new PluginError(`plugin "${d.type}": config must be a TypeBox object schema (t.Object({...}))`);
+  if (d.filters !== undefined) {
+    const keys = Object.keys((d.config as { properties: object }).properties);
+    if (!Array.isArray(d.filters) || d.filters.some((key) => typeof key !== "string" || !keys.includes(key))) {
+      throw new PluginError(`plugin "${d.type}": filters must list config properties that hold filter expressions`);
+    }
+  }
   const unknownFormat = findUnknownFormat(d.config);
   if (unknownFormat !== undefined) throw new PluginError(`plugin "${d.type}": config uses the unknown string format "${unknownFormat}"`);
   try {

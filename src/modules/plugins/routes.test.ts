@@ -35,8 +35,9 @@ describe("GET /api/v1/plugins", () => {
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.success).toBe(true);
-    expect(body.data.map((p: { type: string }) => p.type)).toEqual(["sms_like", "transform"]);
-    expect(body.data[0]).toEqual({
+    expect(body.data.map((p: { type: string }) => p.type)).toEqual([...BUILTIN_ACTIONS.map((a) => a.type), "sms_like"].sort());
+    const byType = (type: string) => body.data.find((p: { type: string }) => p.type === type);
+    expect(byType("sms_like")).toEqual({
       type: "sms_like",
       title: "SMS-like",
       description: "From a file",
@@ -47,7 +48,7 @@ describe("GET /api/v1/plugins", () => {
         required: ["to"],
       },
     });
-    expect(body.data[1].source).toBe("builtin");
+    expect(byType("transform").source).toBe("builtin");
     expect(JSON.stringify(body)).not.toContain("/srv/switchboard");
   });
 

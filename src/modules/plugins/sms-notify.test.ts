@@ -46,6 +46,7 @@ function context(allowPrivate = true) {
     depth: 1,
     log,
     http: createHttpCapability({ allowPrivate, signal: new AbortController().signal }),
+    records: {} as ActionContext["records"], // sms_notify stores nothing
   } satisfies ActionContext;
   return { ctx, log };
 }

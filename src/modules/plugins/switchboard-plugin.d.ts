@@ -15,6 +15,9 @@ declare module "switchboard/plugin" {
   export type OutboundRequest = import("../../plugin-api").OutboundRequest;
   export type OutboundResponse = import("../../plugin-api").OutboundResponse;
   export type HttpCapability = import("../../plugin-api").HttpCapability;
+  export type RecordData = import("../../plugin-api").RecordData;
+  export type RecordTarget = import("../../plugin-api").RecordTarget;
+  export type RecordsCapability = import("../../plugin-api").RecordsCapability;
   export type ActionContext = import("../../plugin-api").ActionContext;
   export type ActionErrorCode = import("../../plugin-api").ActionErrorCode;
   export type PluginDefinition<S extends TSchema = TSchema> = import("../../plugin-api").PluginDefinition<S>;

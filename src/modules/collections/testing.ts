@@ -1,0 +1,75 @@
+/**
+ * @module modules/collections/testing
+ * Fixture for this module's tests: a migrated, bootstrapped test app (real SQLite file) with the
+ * collections routes mounted on an app of their own, services built from its database, and the
+ * owner's token and identity.
+ */
+import { Elysia } from "elysia";
+import { ADMIN, createIdentityTestApp } from "../../../test/helpers/app";
+import { httpCore } from "../../http/core";
+import { createRecordsService } from "./records-service";
+import { collectionsRoutes } from "./routes";
+import { createCollectionsService } from "./service";
+import { createCollectionsStore } from "./store";
+
+export interface FixtureOptions {
+  maxAffected?: number;
+  now?: () => number;
+}
+
+export async function createCollectionsFixture(options: FixtureOptions = {}) {
+  const testApp = await createIdentityTestApp();
+  const store = createCollectionsStore(testApp.db);
+  /** Endpoint names per collection name, as the endpoints module would report them. */
+  const usedBy = new Map<string, string[]>();
+  const collections = createCollectionsService({ store, inUse: (_accountId, name) => usedBy.get(name) ?? [] });
+  const records = createRecordsService({ store, collections, maxAffected: options.maxAffected, now: options.now });
+  const { access, clientIps } = testApp.services;
+  // An app of its own (as app.ts builds it: normalize off, the core plugin first), so these
+  // services are the ones answering even once app.ts mounts the module itself.
+  const app = new Elysia({ normalize: false })
+    .use(httpCore({ logger: testApp.logger, bodyLimitBytes: testApp.config.bodyLimitBytes }))
+    .use(collectionsRoutes({ collections, records, access, clientIps }));
+  const token = await testApp.login(ADMIN.email, ADMIN.password);
+  const owner = access.authenticate(`Bearer ${token}`);
+  const accountId = owner.principal.account_id;
+
+  async function request(method: string, path: string, init: { token?: string; body?: unknown; rawBody?: string } = {}) {
+    const headers = new Headers();
+    if (init.token !== undefined) headers.set("authorization", `Bearer ${init.token}`);
+    let body: string | undefined = init.rawBody;
+    if (body === undefined && init.body !== undefined) body = JSON.stringify(init.body);
+    if (body !== undefined) headers.set("content-type", "application/json");
+    const response = await app.handle(new Request(`http://localhost${path}`, { method, headers, body }));
+    const text = await response.text();
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, text, json };
+  }
+
+  /** As the owner. */
+  const api = (method: string, path: string, body?: unknown) => request(method, path, { token, body });
+
+  /** A member (no admin role) of the owner's account; returns their token. */
+  async function addMember(email: string): Promise<string> {
+    const res = await testApp.request("POST", "/api/v1/users", { token, body: { email, password: "member password 123", roles: ["member"] } });
+    if (res.status !== 201) throw new Error(`member: ${res.status} ${res.text}`);
+    return testApp.login(email, "member password 123");
+  }
+
+  /** Another account with its own owner; returns the owner's token. */
+  async function addAccount(slug: string): Promise<string> {
+    const email = `owner@${slug}.example.com`;
+    const res = await testApp.request("POST", "/api/v1/accounts", { token, body: { slug, owner: { email, password: "other owner password" } } });
+    if (res.status !== 201) throw new Error(`account: ${res.status} ${res.text}`);
+    return testApp.login(email, "other owner password");
+  }
+
+  return { testApp, app, store, collections, records, usedBy, token, owner, accountId, request, api, addMember, addAccount, close: () => testApp.close() };
+}
+
+export type CollectionsFixture = Awaited<ReturnType<typeof createCollectionsFixture>>;
