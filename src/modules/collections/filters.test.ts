@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { compileFilter } from "../../expr";
 import { AppError } from "../../http/errors";
 import type { FilterInput, RecordView } from "./records-service";
-import { createCollectionsFixture, type CollectionsFixture } from "./testing";
+import { createCollectionsFixture, type CollectionsFixture, thrown } from "./testing";
 
 let f: CollectionsFixture;
 let acc: string;
@@ -13,15 +13,6 @@ beforeAll(async () => {
 });
 afterAll(() => f.close());
 
-function thrown(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error("expected an AppError");
-}
 
 const all = (collection: string, filter?: FilterInput | string, sort = "created_at") =>
   f.records.list(acc, collection, { filter: typeof filter === "string" ? { source: filter } : filter, sort, limit: 1000 }).records;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { AppError } from "../../http/errors";
 import { MAX_RECORD_BYTES } from "./validate";
-import { createCollectionsFixture, type CollectionsFixture } from "./testing";
+import { createCollectionsFixture, type CollectionsFixture, thrown } from "./testing";
 
 let f: CollectionsFixture;
 const base = "/api/v1/collections";
@@ -25,16 +25,6 @@ beforeAll(async () => {
 });
 afterAll(() => f.close());
 
-/** The AppError a service call throws. */
-function thrown(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error("expected an AppError");
-}
 
 describe("record CRUD over REST", () => {
   let id: string;

@@ -4,6 +4,7 @@
  * collections routes mounted on an app of their own, services built from its database, and the
  * owner's token and identity.
  */
+import { AppError } from "../../http/errors";
 import { Elysia } from "elysia";
 import { ADMIN, createIdentityTestApp } from "../../../test/helpers/app";
 import { httpCore } from "../../http/core";
@@ -73,3 +74,14 @@ export async function createCollectionsFixture(options: FixtureOptions = {}) {
 }
 
 export type CollectionsFixture = Awaited<ReturnType<typeof createCollectionsFixture>>;
+
+/** The AppError a service call throws (fails the test when it throws nothing or something else). */
+export function thrown(fn: () => unknown): AppError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error("expected an AppError");
+}

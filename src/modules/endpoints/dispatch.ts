@@ -94,7 +94,7 @@ export function createDispatcher(deps: DispatchDeps) {
       const account = accounts.dispatchInfo(slug);
       const segments = requestSegments(rest);
       if (!account) throw notFound(`No endpoint at ${request.method} /${rest}`);
-      if (!segments) throw badRequest("Malformed %-escape in the request path");
+      if (!segments) throw badRequest("Malformed request path: a bad %-escape, or more than 32 segments");
       const table = endpoints.routes(account.id);
 
       if (request.method === "OPTIONS") {

@@ -1,0 +1,111 @@
+/**
+ * Child processes of the bench: the product (from source or a compiled binary) and the bare
+ * baselines. Each prints `listening on http://HOST:PORT` on stdout; stderr (the product's access
+ * log, one JSON line per request, part of the cost measured) goes to a file so it never blocks.
+ */
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export const ROOT = join(import.meta.dir, "..", "..");
+export const MAIN = join(ROOT, "src", "main.ts");
+export const BASELINE = join(import.meta.dir, "baseline.ts");
+
+export interface Child {
+  url: string;
+  pid: number;
+  proc: ReturnType<typeof Bun.spawn>;
+  /** Milliseconds from spawn to the listening line. */
+  startMs: number;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+/** Resident set size of a process in MB (VmRSS of /proc/PID/status). */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status);
+  if (!kb) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(kb[1]) / 1024;
+}
+
+export async function spawnListening(cmd: string[], options: { env?: Record<string, string>; logFile: string; cwd?: string; timeoutMs?: number }): Promise<Child> {
+  const errFd = openSync(options.logFile, "a");
+  const started = performance.now();
+  const proc = Bun.spawn(cmd, {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, ...options.env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: errFd,
+  });
+  closeSync(errFd);
+  let out = "";
+  let listening: (() => void) | undefined;
+  const ready = new Promise<void>((resolve) => (listening = resolve));
+  const drained = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of proc.stdout as ReadableStream<Uint8Array>) {
+      out += decoder.decode(chunk);
+      if (/listening on http:\/\/\S+\n/.test(out)) listening!();
+    }
+  })();
+  const timeout = options.timeoutMs ?? 20_000;
+  const outcome = await Promise.race([
+    ready.then(() => "ready" as const),
+    proc.exited.then(() => "exited" as const),
+    Bun.sleep(timeout).then(() => "timeout" as const),
+  ]);
+  const startMs = performance.now() - started;
+  if (outcome !== "ready") {
+    proc.kill("SIGKILL");
+    await proc.exited;
+    let log = "";
+    try {
+      log = readFileSync(options.logFile, "utf8").slice(-4000);
+    } catch {}
+    throw new Error(`${cmd.join(" ")} did not start (${outcome === "exited" ? `exit ${proc.exitCode}` : `no listening line within ${timeout} ms`}):\n${out}${log}`);
+  }
+  const url = /listening on (http:\/\/\S+)/.exec(out)![1]!;
+  return {
+    url,
+    pid: proc.pid,
+    proc,
+    startMs,
+    logFile: options.logFile,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill("SIGTERM");
+        const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(15_000).then(() => false)]);
+        if (!exited) {
+          proc.kill("SIGKILL");
+          await proc.exited;
+        }
+      }
+      await drained;
+    },
+  };
+}
+
+/** Milliseconds from spawn to the first 200 on /healthz, and the idle RSS once it settled. */
+export async function coldStart(cmd: string[], options: { env?: Record<string, string>; logFile: string; cwd?: string; settleMs?: number }) {
+  const started = performance.now();
+  const child = await spawnListening(cmd, options);
+  let firstOkMs = 0;
+  try {
+    for (;;) {
+      const res = await fetch(`${child.url}/healthz`).catch(() => undefined);
+      const ok = res?.status === 200;
+      await res?.arrayBuffer();
+      if (ok) {
+        firstOkMs = performance.now() - started;
+        break;
+      }
+      if (performance.now() - started > 20_000) throw new Error(`/healthz never answered 200 on ${child.url}`);
+      await Bun.sleep(2);
+    }
+    await Bun.sleep(options.settleMs ?? 1000);
+    return { firstOkMs, idleRssMb: rssMb(child.pid) };
+  } finally {
+    await child.stop();
+  }
+}
