@@ -72,13 +72,37 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
     return fail({ code: "INTERNAL_ERROR", status: 500, message: `A pipeline may have at most ${MAX_ACTIONS} actions` });
   }
   const timeoutMs = Math.min(run.timeoutMs, MAX_TIMEOUT_MS);
-  const signal = run.signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), run.signal]) : AbortSignal.timeout(timeoutMs);
-  const aborted = new Promise<never>((_, reject) => {
-    const onAbort = () => reject(new Aborted());
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
-  });
+  // One controller per run, its timer and its link to the client's signal both undone when the
+  // run ends: AbortSignal.timeout/any would keep every finished request reachable until the timer
+  // fires (30 s), which under load is hundreds of MB and long GC pauses.
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const abort = () => controller.abort();
+  const timer = setTimeout(abort, timeoutMs);
+  run.signal?.addEventListener("abort", abort, { once: true });
+  let rejectAborted: (error: Aborted) => void = () => {};
+  const aborted = new Promise<never>((_, reject) => (rejectAborted = reject));
   aborted.catch(() => {}); // observed below; never an unhandled rejection
+  signal.addEventListener("abort", () => rejectAborted(new Aborted()), { once: true });
+  if (run.signal?.aborted) abort();
+  try {
+    return await runActions(run, depth, steps, results, fail, signal, aborted, timeoutMs);
+  } finally {
+    clearTimeout(timer);
+    run.signal?.removeEventListener("abort", abort);
+  }
+}
+
+async function runActions(
+  run: PipelineRun,
+  depth: number,
+  steps: StepRecord[],
+  results: unknown[],
+  fail: (error: PipelineError) => PipelineOutcome,
+  signal: AbortSignal,
+  aborted: Promise<never>,
+  timeoutMs: number,
+): Promise<PipelineOutcome> {
   const http = run.http(signal);
   const records = run.records((raw) => renderTemplate(raw, run.data));
   const timedOut = (index: number): PipelineError => ({

@@ -28,7 +28,11 @@ export function createClientIpResolver(trustProxy: readonly string[]): ClientIpR
   // Several middlewares ask for the address of one request; null stands for "resolved to undefined".
   const memo = new WeakMap<Request, string | null>();
 
+  // A plain dotted IPv4 socket address is already canonical: with no proxies to check, skip the parse.
+  const PLAIN_V4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
   function compute(request: Request, socketIp: string | undefined): string | undefined {
+    if (trusted.empty && socketIp !== undefined && PLAIN_V4.test(socketIp)) return socketIp;
     const peer = socketIp === undefined ? undefined : parseIp(socketIp);
     if (peer === undefined) return undefined;
     // An empty matcher matches everything; for proxies, empty must mean "trust none".

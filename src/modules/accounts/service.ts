@@ -25,7 +25,14 @@ export interface AccountsDeps {
 
 export type AccountsService = ReturnType<typeof createAccountsService>;
 
-export function createAccountsService({ store, plans, defaultPlan, onChange }: AccountsDeps) {
+export function createAccountsService({ store, plans, defaultPlan, onChange: notify }: AccountsDeps) {
+  // What dispatch needs per call, by slug. Only whether credits are null matters here (spending
+  // itself is an atomic UPDATE), so the cache holds until an account changes.
+  const dispatchCache = new Map<string, ReturnType<AccountsStore["dispatchInfo"]>>();
+  const onChange = () => {
+    dispatchCache.clear();
+    notify();
+  };
   const checkPlan = (plan: string) => {
     if (!Object.hasOwn(plans, plan)) throw badRequest(`Unknown plan "${plan}"`, { field: "plan", plans: Object.keys(plans) });
   };
@@ -75,7 +82,14 @@ export function createAccountsService({ store, plans, defaultPlan, onChange }: A
     },
 
     bySlug: (slug: string) => store.accountBySlug(slug),
-    dispatchInfo: (slug: string) => store.dispatchInfo(slug),
+    dispatchInfo(slug: string) {
+      if (dispatchCache.has(slug)) return dispatchCache.get(slug);
+      const info = store.dispatchInfo(slug);
+      if (dispatchCache.size >= 10_000) dispatchCache.clear();
+      // Unknown slugs are not cached: a flood of random slugs must not grow the map.
+      if (info) dispatchCache.set(slug, info);
+      return info;
+    },
     get: (id: string) => mustFind(id),
 
     async create(caller: Identity, input: AccountCreate) {

@@ -35,18 +35,24 @@ export type Access = ReturnType<typeof createAccess>;
 
 export function createAccess({ store, usage, limiter, plans, now = Date.now }: AccessDeps) {
   const cache = new Map<string, { identity: Identity; hash: string; at: number }>();
+  // Digests no token has: new tokens are random, so a digest unknown now stays unknown, and a
+  // flood of made-up keys costs a hash and a set lookup, not a database read each.
+  const unknown = new Set<string>();
 
   function lookup(token: string): { identity: Identity; hash: string } | undefined {
     const hash = sha256Hex(token);
     const time = now();
     const hit = cache.get(hash);
     if (hit && time - hit.at < CACHE_TTL_MS) return hit;
+    if (unknown.has(hash)) return undefined;
     const isKey = token.startsWith("sb_");
     const row = isKey ? store.keyPrincipalByHash(hash) : store.principalByHash(hash);
     // The row was found by hash; comparing again in constant time costs nothing and rules out
     // any collation or index surprise letting a different token through.
     if (!row || !constantTimeEqual(isKey ? (row as { key_hash: string }).key_hash : (row as { token_hash: string }).token_hash, hash)) {
       cache.delete(hash);
+      if (unknown.size >= CACHE_MAX) unknown.clear();
+      unknown.add(hash);
       return undefined;
     }
     const identity = isKey ? identityFromKey(row as never) : identityFromSession(row as never);

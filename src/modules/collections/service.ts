@@ -103,10 +103,19 @@ export function createCollectionsService({ store, inUse = () => [] }: Collection
     return def;
   }
 
+  /** Definitions by account and name: every record call needs one, and writes are rare. */
+  const byName = new Map<string, CollectionDef>();
+
   function find(accountId: string, name: string): CollectionDef {
+    const key = `${accountId}\u0000${name}`;
+    const cached = byName.get(key);
+    if (cached) return cached;
     const row = COLLECTION_NAME.test(name) ? store.collectionByName(accountId, name) : null;
     if (!row) throw notFound(`Collection '${name}' not found`);
-    return toDef(row);
+    const def = toDef(row);
+    if (byName.size >= 10_000) byName.clear();
+    byName.set(key, def);
+    return def;
   }
 
   function refuseInUse(accountId: string, name: string, what: string, force: boolean | undefined) {
@@ -147,6 +156,7 @@ export function createCollectionsService({ store, inUse = () => [] }: Collection
       store.transaction(() => {
         if (store.collectionByName(accountId, name)) throw conflict(`A collection named '${name}' already exists`, { field: "name" });
         store.insertCollection(row);
+        byName.clear();
         store.createRecordsTable(tableName);
         store.syncIndexes(tableName, physicalIndexes(fields, indexes));
       });
@@ -188,6 +198,7 @@ export function createCollectionsService({ store, inUse = () => [] }: Collection
             }
           });
           store.syncIndexes(current.tableName, physicalIndexes(fields, indexes));
+          byName.clear();
           return store.updateCollection(current.id, {
             name: newName,
             fields: JSON.stringify(fields),
@@ -211,6 +222,7 @@ export function createCollectionsService({ store, inUse = () => [] }: Collection
       store.transaction(() => {
         store.dropRecordsTable(current.tableName);
         store.deleteCollection(current.id);
+        byName.clear();
       });
       defs.delete(current.id);
       return collectionView(current);

@@ -1,0 +1,119 @@
+/**
+ * Rows of a bench run, their budgets, and the markdown / JSON reports.
+ */
+
+export interface Budget {
+  /** What is compared: the ratio to the row's baseline, its p99, or its single value. */
+  metric: "ratio" | "p99" | "value";
+  op: ">=" | "<=";
+  limit: number;
+  /** Unit of the limit for messages (ms, MB, x). */
+  unit: string;
+}
+
+export interface Row {
+  /** Stable id, e.g. `echo`, `query`, `cold_start`. */
+  id: string;
+  scenario: string;
+  /** source or binary (in-process for scenario 6). */
+  target: string;
+  kind: "load" | "in-process" | "process";
+  rps?: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  /** The row this one is compared with (`bare echo`, `echo, history off`...). */
+  baseline?: string;
+  baselineRps?: number;
+  ratio?: number;
+  /** For process and in-process rows: the measured value in `unit`. */
+  value?: number;
+  unit?: string;
+  budgets?: Budget[];
+  pass?: boolean;
+  notes?: string[];
+}
+
+export interface Miss {
+  id: string;
+  target: string;
+  scenario: string;
+  budget: string;
+  measured: number;
+  message: string;
+}
+
+const fmtNum = (n: number, unit: string) => (unit === "x" ? n.toFixed(2) : unit === "MB" ? n.toFixed(0) : n < 10 ? n.toFixed(2) : n.toFixed(0));
+
+export function budgetText(b: Budget): string {
+  const what = b.metric === "ratio" ? "ratio" : b.metric === "p99" ? "p99" : "";
+  const limit = b.unit === "x" ? b.limit.toFixed(2) : `${b.limit} ${b.unit}`;
+  return `${what ? `${what} ` : ""}${b.op === ">=" ? ">=" : "<="} ${limit}`.trim();
+}
+
+function measuredOf(row: Row, b: Budget): number | undefined {
+  return b.metric === "ratio" ? row.ratio : b.metric === "p99" ? row.p99Ms : row.value;
+}
+
+/** Sets `pass` on each row and lists what missed, by how much. */
+export function checkBudgets(rows: Row[]): Miss[] {
+  const misses: Miss[] = [];
+  for (const row of rows) {
+    const budgets = row.budgets ?? [];
+    if (budgets.length === 0) continue;
+    row.pass = true;
+    for (const b of budgets) {
+      const measured = measuredOf(row, b);
+      if (measured === undefined || Number.isNaN(measured)) continue;
+      const ok = b.op === ">=" ? measured >= b.limit : measured <= b.limit;
+      if (ok) continue;
+      row.pass = false;
+      const gap = Math.abs(measured - b.limit);
+      const pct = b.limit === 0 ? 0 : (gap / b.limit) * 100;
+      const direction = b.op === ">=" ? "short by" : "over by";
+      misses.push({
+        id: row.id,
+        target: row.target,
+        scenario: row.scenario,
+        budget: budgetText(b),
+        measured,
+        message: `${row.scenario} [${row.target}]: ${b.metric === "ratio" ? "ratio" : b.metric === "p99" ? "p99" : row.unit === "MB" ? "RSS" : "time"} ${fmtNum(measured, b.unit)}${b.unit === "x" ? "" : ` ${b.unit}`}, budget ${budgetText(b)}: ${direction} ${fmtNum(gap, b.unit)}${b.unit === "x" ? "" : ` ${b.unit}`} (${pct.toFixed(0)}%)`,
+      });
+    }
+  }
+  return misses;
+}
+
+const ms = (n: number | undefined) => (n === undefined ? "" : n < 1 ? `${(n * 1000).toFixed(0)} µs` : `${n.toFixed(2)} ms`);
+const int = (n: number | undefined) => (n === undefined ? "" : Math.round(n).toLocaleString("en-US"));
+const verdict = (row: Row) => (row.pass === undefined ? "" : row.pass ? "pass" : "**MISS**");
+
+function allBudgets(row: Row): string {
+  return (row.budgets ?? []).map(budgetText).join(", ");
+}
+
+export function markdown(rows: Row[], multipleTargets: boolean): string {
+  const load = rows.filter((r) => r.kind === "load");
+  const other = rows.filter((r) => r.kind !== "load");
+  const lines: string[] = [];
+  const name = (r: Row) => (multipleTargets ? `${r.scenario} [${r.target}]` : r.scenario);
+  lines.push("| Scenario | req/s | p50 | p99 | Baseline | Baseline req/s | Ratio | Budget | Result |");
+  lines.push("|---|--:|--:|--:|---|--:|--:|---|---|");
+  for (const r of load) {
+    lines.push(
+      `| ${name(r)} | ${int(r.rps)} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${r.baseline ?? ""} | ${int(r.baselineRps)} | ${r.ratio === undefined ? "" : r.ratio.toFixed(2)} | ${allBudgets(r)} | ${verdict(r)} |`,
+    );
+  }
+  if (other.length > 0) {
+    lines.push("");
+    lines.push("| Measure | Value | Budget | Result |");
+    lines.push("|---|--:|---|---|");
+    for (const r of other) {
+      const value =
+        r.kind === "in-process" ? `median ${ms(r.p50Ms)}, p99 ${ms(r.p99Ms)}` : r.unit === "MB" ? `${r.value!.toFixed(0)} MB` : `${r.value!.toFixed(0)} ms`;
+      lines.push(`| ${r.scenario} [${r.target}] | ${value} | ${allBudgets(r)} | ${verdict(r)} |`);
+    }
+  }
+  const notes = rows.flatMap((r) => (r.notes ?? []).map((n) => `- ${name(r)}: ${n}`));
+  if (notes.length > 0) lines.push("", ...notes);
+  return lines.join("\n");
+}
