@@ -14,6 +14,8 @@ export interface Logger {
   info(msg: string, fields?: LogFields): void;
   warn(msg: string, fields?: LogFields): void;
   error(msg: string, fields?: LogFields): void;
+  /** Writes out lines still buffered (the default stderr sink batches them). */
+  flush?(): void;
 }
 
 export interface LoggerOptions {
@@ -23,9 +25,34 @@ export interface LoggerOptions {
   debug?: boolean;
 }
 
-const writeStderr = (line: string) => {
-  process.stderr.write(line + "\n");
-};
+/**
+ * The default sink: lines are gathered and written to stderr in one call per tick (or sooner past
+ * 64 KiB), so a busy server does not make a write system call per request.
+ */
+function createStderrSink() {
+  let buffer: string[] = [];
+  let size = 0;
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (buffer.length === 0) return;
+    const text = buffer.join("\n") + "\n";
+    buffer = [];
+    size = 0;
+    process.stderr.write(text);
+  };
+  const write = (line: string) => {
+    buffer.push(line);
+    size += line.length;
+    if (size > 65_536) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+  process.once("exit", flush);
+  return { write, flush };
+}
 
 function textValue(value: unknown): string {
   if (typeof value === "string") return /[\s"=]/.test(value) ? JSON.stringify(value) : value;
@@ -35,7 +62,8 @@ function textValue(value: unknown): string {
 
 /** Creates a logger writing one line per call in the chosen format. */
 export function createLogger(options: LoggerOptions): Logger {
-  const write = options.write ?? writeStderr;
+  const sink = options.write ? { write: options.write, flush: () => {} } : createStderrSink();
+  const write = sink.write;
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     const time = new Date().toISOString();
     if (options.format === "json") {
@@ -53,6 +81,7 @@ export function createLogger(options: LoggerOptions): Logger {
     info: (msg, fields) => emit("info", msg, fields),
     warn: (msg, fields) => emit("warn", msg, fields),
     error: (msg, fields) => emit("error", msg, fields),
+    flush: sink.flush,
   };
 }
 

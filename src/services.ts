@@ -69,7 +69,9 @@ export function createServices({ config, db, logger }: AppDeps) {
   const collections = createCollectionsService({ store: collectionsStore, inUse: endpoints.usingCollection });
   const records = createRecordsService({ store: collectionsStore, collections });
   const executionsStore = createExecutionsStore(db);
-  const recorder = createExecutionRecorder(executionsStore, logger);
+  // Small, frequent batches: a big one (redaction, truncation, insert) stalls the event loop and
+  // shows up in every request's p99.
+  const recorder = createExecutionRecorder(executionsStore, logger, { flushIntervalMs: 50, maxBatch: 100 });
   const retention = createRetention(executionsStore, logger, { maxAgeMs: config.historyMaxAgeMs, maxPerEndpoint: config.historyMaxPerEndpoint });
   const dispatch = createDispatcher({
     endpoints,

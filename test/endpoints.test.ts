@@ -334,8 +334,10 @@ describe("execution history", () => {
     const ep = await define({ name: "hist", path: "/hist", method: "POST", actions: [{ type: "transform", name: "first", config: { template: "{{request.body.v}}" } }, { type: "sleep", config: { ms: 20 } }] });
     const key = (await t.request("POST", "/api/v1/keys", { token: admin, body: { name: "hist" } })).json.data;
     const ok = await call("POST", "/hist", { token: key.key, body: { v: "hello" } });
-    const failed = await call("POST", "/hist", { body: { v: "anon" } });
-    expect(failed.status).toBe(401);
+    const refused = await call("POST", "/hist", { body: { v: "anon" } });
+    expect(refused.status).toBe(401); // refused at authentication: not recorded
+    const failed = await call("POST", "/hist", { token: key.key, rawBody: "{bad json", headers: { "content-type": "application/json" } });
+    expect(failed.status).toBe(400);
     t.services.recorder.flush();
     const list = await t.request("GET", `/api/v1/endpoints/${ep.id}/executions`, { token: admin });
     expect(list.status).toBe(200);
@@ -347,23 +349,24 @@ describe("execution history", () => {
     expect(steps[0]).toMatchObject({ name: "first", status: "completed", result: "hello" });
     expect(steps[1].duration_ms).toBeGreaterThanOrEqual(15);
     const failedRecord = await t.request("GET", `/api/v1/executions/${failed.headers.get("x-execution-id")}`, { token: admin });
-    expect(failedRecord.json.data).toMatchObject({ status: "failed", http_status: 401, error_code: "UNAUTHORIZED" });
+    expect(failedRecord.json.data).toMatchObject({ status: "failed", http_status: 400, error_code: "VALIDATION_ERROR" });
+    expect((await t.request("GET", `/api/v1/executions/${refused.headers.get("x-execution-id")}`, { token: admin })).status).toBe(404);
     const everything = JSON.stringify(t.db.sqlite.query("SELECT * FROM executions").all());
     expect(everything).not.toContain(key.key);
     const onlyFailed = await t.request("GET", `/api/v1/endpoints/${ep.id}/executions?status=failed`, { token: admin });
-    expect(onlyFailed.json.data.map((e: { http_status: number }) => e.http_status)).toEqual([401]);
+    expect(onlyFailed.json.data.map((e: { http_status: number }) => e.http_status)).toEqual([400]);
     await remove(ep.id);
   });
 
   test("history policy errors keeps only failures; none keeps nothing", async () => {
-    const errorsOnly = await define({ name: "e", path: "/errors-only", method: "GET", history: "errors", actions: [] });
+    const errorsOnly = await define({ name: "e", path: "/errors-only", method: "GET", history: "errors", condition: "request.query.fail != '1'", actions: [] });
     const none = await define({ name: "n", path: "/none", method: "GET", history: "none", actions: [] });
     await call("GET", "/errors-only", { token: admin });
-    await call("GET", "/errors-only");
+    await call("GET", "/errors-only?fail=1", { token: admin });
     await call("GET", "/none", { token: admin });
     t.services.recorder.flush();
     const e = await t.request("GET", `/api/v1/endpoints/${errorsOnly.id}/executions`, { token: admin });
-    expect(e.json.data.map((x: { http_status: number }) => x.http_status)).toEqual([401]);
+    expect(e.json.data.map((x: { http_status: number }) => x.http_status)).toEqual([403]);
     const n = await t.request("GET", `/api/v1/endpoints/${none.id}/executions`, { token: admin });
     expect(n.json.data).toEqual([]);
     await remove(errorsOnly.id);

@@ -27,6 +27,14 @@ interface RequestInfo {
 
 const requests = new WeakMap<Request, RequestInfo>();
 
+/** The path of a URL without its query (which may hold tokens): no URL object per request. */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  const query = url.indexOf("?", start);
+  return url.slice(start, query < 0 ? undefined : query);
+}
+
 /** The id of a request seen by the core plugin (also sent back as `X-Request-Id`). */
 export function requestId(request: Request): string | undefined {
   return requests.get(request)?.id;
@@ -76,7 +84,7 @@ export function httpCore({ logger, bodyLimitBytes, rawBodyPrefixes = [] }: HttpC
       const info = requests.get(request);
       logger.info("http", {
         method: request.method,
-        path: new URL(request.url).pathname,
+        path: pathOf(request.url),
         status: typeof set.status === "number" ? set.status : 200,
         ms: info ? Math.round((performance.now() - info.start) * 100) / 100 : undefined,
         request_id: info?.id,

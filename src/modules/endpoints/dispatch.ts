@@ -4,7 +4,7 @@
  * match (404/405) -> params -> auth (401) -> signature (401) -> IP allowlist (403) ->
  * rate limit (429) -> condition (403) -> body_schema (400) -> credits (402) -> actions -> response.
  * Nothing after a failing step runs. Every call gets X-Execution-Id; every call that reached an
- * endpoint is recorded (per its history policy) off the request path.
+ * endpoint and got past authentication is recorded (per its history policy) off the request path.
  */
 import { AppError, badRequest, forbidden, notFound } from "../../http/errors";
 import { parseBody, rawBody } from "../../http/body";
@@ -87,7 +87,10 @@ export function createDispatcher(deps: DispatchDeps) {
       trace.error ??= { code: appError.code, message: appError.message };
       answer = { status: appError.status, headers: { "content-type": "application/json" }, body: JSON.stringify(errorBody(appError)) };
     }
-    if (trace.endpoint) record(trace, answer.status, request, rest, executionId, startedAt, performance.now() - t0);
+    // A call refused at authentication is not recorded: otherwise a flood of made-up keys becomes
+    // a flood of database writes. Public endpoints record every call.
+    const authRefused = trace.endpoint?.def.auth_required && !trace.identity;
+    if (trace.endpoint && !authRefused) record(trace, answer.status, request, rest, executionId, startedAt, performance.now() - t0);
     return toResponse(answer, headers);
 
     async function run(): Promise<EndpointAnswer> {
