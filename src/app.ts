@@ -15,7 +15,7 @@ import { usersRoutes } from "./modules/accounts/users-routes";
 import { authRoutes } from "./modules/auth/routes";
 import { keysRoutes } from "./modules/keys/routes";
 import { createServices, type Services } from "./services";
-import { dispatchRoutes, DISPATCH_PREFIX } from "./modules/endpoints/dispatch-routes";
+import { dispatchNativeRoutes, dispatchRoutes, DISPATCH_PREFIX } from "./modules/endpoints/dispatch-routes";
 import { endpointsRoutes } from "./modules/endpoints/routes";
 import { executionsRoutes } from "./modules/executions/routes";
 import { pluginsRoutes } from "./modules/plugins/routes";
@@ -33,7 +33,12 @@ export function createApp(deps: AppDeps, services: Services = createServices(dep
   const { accounts, users, keys, auth, access, clientIps, endpoints, registry, executionsStore, dispatch, collections, records } = services;
   // normalize: false makes `additionalProperties: false` a 400 instead of silently dropping
   // unknown fields: a typo such as "auth_requred" must not go unnoticed.
-  return new Elysia({ name: "switchboard", normalize: false })
+  return new Elysia({
+    name: "switchboard",
+    normalize: false,
+    // Served by Bun's router when listening; see dispatchNativeRoutes.
+    serve: { routes: dispatchNativeRoutes(dispatch, deps.logger, deps.config.bodyLimitBytes) },
+  })
     .use(httpCore({ logger: deps.logger, bodyLimitBytes: deps.config.bodyLimitBytes, rawBodyPrefixes: [DISPATCH_PREFIX] }))
     .use(openapi())
     .use(healthRoutes(deps.db))

@@ -42,8 +42,21 @@ test("apply a YAML file, export it, apply the export elsewhere: same definitions
 
   const server = await startServerProcess(fromSource("serve", "--port", "0", "--data-dir", join(dir, "b")));
   try {
+    // Over a socket, custom endpoints are served by Bun's router (dispatchNativeRoutes): the same
+    // answers, request id and envelopes as through the framework.
     const res = await fetch(`${server.url}/api/v1/x/default/ping?word=hi`);
     expect(await res.json()).toEqual({ pong: true, word: "hi" });
+    expect(res.headers.get("x-request-id")).toMatch(/^req_/);
+    expect(res.headers.get("x-execution-id")).toMatch(/^exe_/);
+    const wrongMethod = await fetch(`${server.url}/api/v1/x/default/ping`, { method: "DELETE" });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get("allow")).toBe("GET");
+    const tooBig = await fetch(`${server.url}/api/v1/x/default/shout/x`, { method: "POST", body: "x".repeat(2 * 1024 * 1024), headers: { "content-type": "application/json" } });
+    expect(tooBig.status).toBe(413);
+    expect((await tooBig.json()).error.code).toBe("PAYLOAD_TOO_LARGE");
+    const unknownAccount = await fetch(`${server.url}/api/v1/x/nobody/ping`);
+    expect(unknownAccount.status).toBe(404);
+    expect((await unknownAccount.json()).success).toBe(false);
   } finally {
     await server.kill();
   }

@@ -43,6 +43,26 @@ export function requestId(request: Request): string | undefined {
 // A caller-supplied id is kept for tracing across proxies only when it is short and plain.
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/** Gives a request its id (a caller's plain one is kept) and starts its clock. */
+export function beginRequest(request: Request): string {
+  const incoming = request.headers.get("x-request-id");
+  const id = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : newId("req");
+  requests.set(request, { id, start: performance.now() });
+  return id;
+}
+
+/** Writes the one access-log line of a request. */
+export function logAccess(logger: Logger, request: Request, status: number): void {
+  const info = requests.get(request);
+  logger.info("http", {
+    method: request.method,
+    path: pathOf(request.url),
+    status,
+    ms: info ? Math.round((performance.now() - info.start) * 100) / 100 : undefined,
+    request_id: info?.id,
+  });
+}
+
 /** Builds the core plugin; use it first so its hooks cover every route. */
 export function httpCore({ logger, bodyLimitBytes, rawBodyPrefixes = [] }: HttpCoreOptions) {
   const leftUnread = (url: string) => {
@@ -51,10 +71,7 @@ export function httpCore({ logger, bodyLimitBytes, rawBodyPrefixes = [] }: HttpC
   };
   return new Elysia({ name: "http.core" })
     .onRequest(({ request, set }) => {
-      const incoming = request.headers.get("x-request-id");
-      const id = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : newId("req");
-      requests.set(request, { id, start: performance.now() });
-      set.headers["x-request-id"] = id;
+      set.headers["x-request-id"] = beginRequest(request);
       checkDeclaredLength(request, bodyLimitBytes);
     })
     .onParse({ as: "global" }, ({ request, contentType }) =>
@@ -81,13 +98,6 @@ export function httpCore({ logger, bodyLimitBytes, rawBodyPrefixes = [] }: HttpC
       return errorBody(appError);
     })
     .onAfterResponse({ as: "global" }, ({ request, set }) => {
-      const info = requests.get(request);
-      logger.info("http", {
-        method: request.method,
-        path: pathOf(request.url),
-        status: typeof set.status === "number" ? set.status : 200,
-        ms: info ? Math.round((performance.now() - info.start) * 100) / 100 : undefined,
-        request_id: info?.id,
-      });
+      logAccess(logger, request, typeof set.status === "number" ? set.status : 200);
     });
 }

@@ -3,7 +3,13 @@
  * Mounts the dispatcher at `ANY /api/v1/x/:slug/*` and the account's OpenAPI document at
  * `GET /api/v1/x/:slug/openapi.json`.
  */
+import type { Server } from "bun";
 import { Elysia } from "elysia";
+import { checkDeclaredLength } from "../../http/body";
+import { beginRequest, logAccess } from "../../http/core";
+import { errorBody } from "../../http/envelope";
+import { AppError, badRequest } from "../../http/errors";
+import type { Logger } from "../../log";
 import type { Access } from "../auth/access";
 import { forbidden, notFound } from "../../http/errors";
 import type { AccountsService } from "../accounts/service";
@@ -12,6 +18,40 @@ import { accountOpenApi } from "./openapi";
 import type { EndpointsService } from "./service";
 
 export const DISPATCH_PREFIX = "/api/v1/x/";
+
+/** The route pattern of the dispatcher, in Elysia and in Bun's own router alike. */
+export const DISPATCH_ROUTE = "/api/v1/x/:slug/*";
+
+/**
+ * The dispatcher as a route of Bun's own router, for the listening server: custom endpoint calls
+ * skip the framework's router and hooks (the dispatcher already answers every outcome itself),
+ * which measured 14.5k -> 24k rejects/s. Request id, body limit and access log are kept here;
+ * `app.handle()` (tests) still reaches the same dispatcher through the framework route below.
+ */
+export function dispatchNativeRoutes(dispatch: ReturnType<typeof createDispatcher>, logger: Logger, bodyLimitBytes: number) {
+  return {
+    [DISPATCH_ROUTE]: async (request: Request, server: Server<unknown>) => {
+      const id = beginRequest(request);
+      let response: Response;
+      try {
+        checkDeclaredLength(request, bodyLimitBytes);
+        const url = request.url;
+        const start = url.indexOf(DISPATCH_PREFIX) + DISPATCH_PREFIX.length;
+        const query = url.indexOf("?", start);
+        const path = url.slice(start, query < 0 ? undefined : query);
+        const slash = path.indexOf("/");
+        const slug = slash < 0 ? path : path.slice(0, slash);
+        response = await dispatch({ request, slug: decodeURIComponent(slug), rest: slash < 0 ? "" : path.slice(slash + 1), socketIp: server.requestIP(request)?.address });
+      } catch (error) {
+        const appError = error instanceof AppError ? error : badRequest("Malformed request");
+        response = new Response(JSON.stringify(errorBody(appError)), { status: appError.status, headers: { "content-type": "application/json" } });
+      }
+      response.headers.set("x-request-id", id);
+      logAccess(logger, request, response.status);
+      return response;
+    },
+  };
+}
 
 export function dispatchRoutes(dispatch: ReturnType<typeof createDispatcher>, endpoints: EndpointsService, accounts: AccountsService, access: Access) {
   return new Elysia({ name: "routes.dispatch" })
@@ -27,7 +67,7 @@ export function dispatchRoutes(dispatch: ReturnType<typeof createDispatcher>, en
       },
       { detail: { tags: ["endpoints"], summary: "OpenAPI 3 document of the account's custom endpoints", security: [{ bearer: [] }] } },
     )
-    .all("/api/v1/x/:slug/*", ({ request, params, server }) =>
+    .all(DISPATCH_ROUTE, ({ request, params, server }) =>
       dispatch({ request, slug: params.slug, rest: params["*"] ?? "", socketIp: server?.requestIP(request)?.address }),
       { detail: { hide: true } },
     );
