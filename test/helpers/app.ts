@@ -35,6 +35,31 @@ export async function createIdentityTestApp(overrides: Partial<Config> = {}) {
   return testApp;
 }
 
+/** Sends one request to an app in-process (no socket) and reads the answer, JSON when it parses. */
+export async function handleJson(
+  app: { handle(request: Request): Promise<Response> },
+  method: string,
+  path: string,
+  init: TestRequest & { token?: string } = {},
+) {
+  const headers = new Headers(init.headers);
+  if (init.token) headers.set("authorization", `Bearer ${init.token}`);
+  let body: BodyInit | undefined = init.rawBody;
+  if (body === undefined && init.body !== undefined) {
+    body = JSON.stringify(init.body);
+    if (!headers.has("content-type")) headers.set("content-type", "application/json");
+  }
+  const response = await app.handle(new Request(`http://localhost${path}`, { method, headers, body }));
+  const text = await response.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
 export function createTestApp(overrides: Partial<Config> = {}) {
   const dataDir = tempDir();
   const config: Config = { ...loadConfig({ "data-dir": dataDir }, {}), ...overrides };
@@ -44,24 +69,7 @@ export function createTestApp(overrides: Partial<Config> = {}) {
   const services = createServices({ config, db, logger });
   const app = createApp({ config, db, logger }, services);
 
-  async function request(method: string, path: string, init: TestRequest & { token?: string } = {}) {
-    const headers = new Headers(init.headers);
-    if (init.token) headers.set("authorization", `Bearer ${init.token}`);
-    let body: BodyInit | undefined = init.rawBody;
-    if (body === undefined && init.body !== undefined) {
-      body = JSON.stringify(init.body);
-      if (!headers.has("content-type")) headers.set("content-type", "application/json");
-    }
-    const response = await app.handle(new Request(`http://localhost${path}`, { method, headers, body }));
-    const text = await response.text();
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: response.status, headers: response.headers, text, json };
-  }
+  const request = (method: string, path: string, init: TestRequest & { token?: string } = {}) => handleJson(app, method, path, init);
 
   /** Signs in and returns the session token (throws when login fails). */
   async function login(email: string, password: string): Promise<string> {

@@ -6,7 +6,7 @@
  */
 import { AppError } from "../../http/errors";
 import { Elysia } from "elysia";
-import { ADMIN, createIdentityTestApp } from "../../../test/helpers/app";
+import { ADMIN, createIdentityTestApp, handleJson } from "../../../test/helpers/app";
 import { httpCore } from "../../http/core";
 import { createRecordsService } from "./records-service";
 import { collectionsRoutes } from "./routes";
@@ -35,22 +35,7 @@ export async function createCollectionsFixture(options: FixtureOptions = {}) {
   const owner = access.authenticate(`Bearer ${token}`);
   const accountId = owner.principal.account_id;
 
-  async function request(method: string, path: string, init: { token?: string; body?: unknown; rawBody?: string } = {}) {
-    const headers = new Headers();
-    if (init.token !== undefined) headers.set("authorization", `Bearer ${init.token}`);
-    let body: string | undefined = init.rawBody;
-    if (body === undefined && init.body !== undefined) body = JSON.stringify(init.body);
-    if (body !== undefined) headers.set("content-type", "application/json");
-    const response = await app.handle(new Request(`http://localhost${path}`, { method, headers, body }));
-    const text = await response.text();
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: response.status, text, json };
-  }
+  const request = (method: string, path: string, init: { token?: string; body?: unknown; rawBody?: string } = {}) => handleJson(app, method, path, init);
 
   /** As the owner. */
   const api = (method: string, path: string, body?: unknown) => request(method, path, { token, body });
