@@ -36,6 +36,7 @@ export function createServices({ config, db, logger }: AppDeps) {
   const keysStore = createKeysStore(db);
   const authStore = createAuthStore(db);
   const limiter = createMemoryRateLimiter();
+  const clientIps = createClientIpResolver(config.trustProxy);
   const usage = createUsageRecorder(keysStore, logger);
   const access = createAccess({ store: authStore, usage, limiter, plans: config.plans });
   const onChange = () => access.invalidate();
@@ -78,9 +79,7 @@ export function createServices({ config, db, logger }: AppDeps) {
     store: endpointsStore,
     accounts,
     access,
-    clientIps: createClientIpResolver(config.trustProxy),
-    limiter,
-    plans: config.plans,
+    clientIps,
     recorder,
     records,
     createHttp: (signal) => createHttpCapability({ allowPrivate: config.outboundAllowPrivate, signal }),
@@ -108,7 +107,7 @@ export function createServices({ config, db, logger }: AppDeps) {
     access,
     limiter,
     usage,
-    clientIps: createClientIpResolver(config.trustProxy),
+    clientIps,
     /** Starts background work (history retention, expired Idempotency-Keys); `serve` calls it. */
     start() {
       retention.start();

@@ -28,7 +28,7 @@ interface RequestInfo {
 const requests = new WeakMap<Request, RequestInfo>();
 
 /** The path of a URL without its query (which may hold tokens): no URL object per request. */
-function pathOf(url: string): string {
+export function pathOf(url: string): string {
   const start = url.indexOf("/", url.indexOf("//") + 2);
   if (start < 0) return "/";
   const query = url.indexOf("?", start);
@@ -66,8 +66,8 @@ export function logAccess(logger: Logger, request: Request, status: number): voi
 /** Builds the core plugin; use it first so its hooks cover every route. */
 export function httpCore({ logger, bodyLimitBytes, rawBodyPrefixes = [] }: HttpCoreOptions) {
   const leftUnread = (url: string) => {
-    const pathStart = url.indexOf("/", url.indexOf("//") + 2);
-    return rawBodyPrefixes.some((prefix) => url.startsWith(prefix, pathStart));
+    const path = pathOf(url);
+    return rawBodyPrefixes.some((prefix) => path.startsWith(prefix));
   };
   return new Elysia({ name: "http.core" })
     .onRequest(({ request, set }) => {

@@ -9,6 +9,7 @@
  * IPv4 and IPv6 zone ids (`fe80::1%eth0`) are dropped, so a v4 rule matches a client seen on a
  * dual-stack socket. IPv6 ranges match IPv6 addresses only (`::/0` does not admit IPv4 clients).
  */
+import { badRequest } from "./errors";
 import ipaddr from "ipaddr.js";
 
 /** A parsed, normalized address (never IPv4-mapped IPv6, never with a zone id). */
@@ -184,4 +185,14 @@ export function ipMatcherFor(cidrs: readonly string[]): IpMatcher {
     cache.set(key, matcher);
   }
   return matcher;
+}
+
+/** `validateCidrList` for request input: a bad entry is a 400 naming the field and the entry. */
+export function allowlistFromInput(cidrs: unknown, field = "ip_allowlist"): string[] {
+  try {
+    return validateCidrList(cidrs);
+  } catch (error) {
+    if (error instanceof IpAllowlistError) throw badRequest(error.message, { field, entry: error.entry });
+    throw error;
+  }
 }

@@ -5,6 +5,7 @@
  * integers per subject and a hit is O(1). `RateLimiter` is kept small so a shared store can
  * replace the in-memory one when several instances run behind one balancer.
  */
+import { AppError } from "./errors";
 
 /** Limits of one plan; null means unlimited for that window. */
 export interface RateLimitWindowLimits {
@@ -154,6 +155,28 @@ export function rateLimitHeaders(result: RateLimitResult): Record<string, string
     "X-RateLimit-Reset": String(result.resetAt),
   };
   if (!result.allowed) headers["Retry-After"] = String(result.retryAfterSeconds);
+  return headers;
+}
+
+/**
+ * Counts one request of `subject` against `limits`: returns the X-RateLimit-* headers to send, or
+ * throws 429 RATE_LIMITED carrying them (with Retry-After). `message` words the refusal.
+ */
+export function enforceRateLimit(
+  limiter: RateLimiter,
+  subject: string,
+  limits: RateLimitWindowLimits,
+  message: (retryAfterSeconds: number) => string,
+  now?: number,
+): Record<string, string> {
+  const result = limiter.hit(subject, limits, now);
+  const headers = rateLimitHeaders(result);
+  if (!result.allowed) {
+    throw new AppError("RATE_LIMITED", message(result.retryAfterSeconds), {
+      headers,
+      details: { limit: result.limit, reset_at: result.resetAt, retry_after: result.retryAfterSeconds },
+    });
+  }
   return headers;
 }
 

@@ -3,7 +3,7 @@
  * Accounts: the bootstrap account, instance-admin management, and credits.
  */
 import { AppError, badRequest, conflict, notFound } from "../../http/errors";
-import { IpAllowlistError, validateCidrList } from "../../http/ip-allowlist";
+import { allowlistFromInput } from "../../http/ip-allowlist";
 import type { RateLimitWindowLimits } from "../../http/rate-limit";
 import { newId } from "../../ids";
 import type { Identity } from "../auth/identity";
@@ -36,15 +36,7 @@ export function createAccountsService({ store, plans, defaultPlan, onChange: not
   const checkPlan = (plan: string) => {
     if (!Object.hasOwn(plans, plan)) throw badRequest(`Unknown plan "${plan}"`, { field: "plan", plans: Object.keys(plans) });
   };
-  const checkCidrs = (list: string[] | undefined) => {
-    if (list === undefined) return undefined;
-    try {
-      return validateCidrList(list);
-    } catch (error) {
-      if (error instanceof IpAllowlistError) throw badRequest(error.message, { field: "ip_allowlist", entry: error.entry });
-      throw error;
-    }
-  };
+  const checkCidrs = (list: string[] | undefined) => (list === undefined ? undefined : allowlistFromInput(list));
   const mustFind = (id: string) => {
     const row = store.accountById(id);
     if (!row) throw notFound("Account not found");

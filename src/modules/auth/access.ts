@@ -5,7 +5,7 @@
  * `authenticate` (401/403), `requireScope` (403), `checkIp` (403), `checkRate` (429).
  */
 import { AppError, forbidden, unauthorized } from "../../http/errors";
-import { rateLimitHeaders, type RateLimiter, type RateLimitWindowLimits } from "../../http/rate-limit";
+import { enforceRateLimit, type RateLimiter, type RateLimitWindowLimits } from "../../http/rate-limit";
 import type { Scope } from "../../principal";
 import { constantTimeEqual, sha256Hex } from "../../secrets";
 import type { UsageRecorder } from "../keys/usage";
@@ -95,24 +95,24 @@ export function createAccess({ store, usage, limiter, plans, now = Date.now }: A
 
     /** Counts the request against the plan; returns the X-RateLimit-* headers or throws 429 carrying them. */
     checkRate(identity: Identity): Record<string, string> {
-      const limits = plans[identity.plan] ?? plans.free ?? { perMinute: 60, perDay: 1000 };
-      const result = limiter.hit(identity.rateSubject, limits, now());
-      const headers = rateLimitHeaders(result);
-      if (!result.allowed) {
-        throw new AppError("RATE_LIMITED", `Rate limit exceeded; retry in ${result.retryAfterSeconds} s`, {
-          headers,
-          details: { limit: result.limit, reset_at: result.resetAt, retry_after: result.retryAfterSeconds },
-        });
-      }
+      const headers = checkPlanRate(identity.rateSubject, identity.plan);
       if (identity.metered) takeUse(identity, headers);
       return headers;
     },
+
+    /** The same for a call without a token, counted under `subject` with the account's plan. */
+    checkAnonymousRate: (subject: string, plan: string) => checkPlanRate(subject, plan),
 
     /** Forgets every cached identity: call after any change to keys, users, sessions or accounts. */
     invalidate(): void {
       cache.clear();
     },
   };
+
+  function checkPlanRate(subject: string, plan: string): Record<string, string> {
+    const limits = plans[plan] ?? plans.free ?? { perMinute: 60, perDay: 1000 };
+    return enforceRateLimit(limiter, subject, limits, (retry) => `Rate limit exceeded; retry in ${retry} s`, now());
+  }
 
   function takeUse(identity: Identity, headers: Record<string, string>) {
     const keyId = identity.principal.key_id!;
@@ -132,4 +132,3 @@ export function bearerToken(authorization: string | null | undefined): string | 
   return match?.[1];
 }
 
-export { REFILL_INTERVAL_MS };

@@ -3,8 +3,8 @@
  * Login and logout. A wrong password and an unknown email take the same time and get the same
  * 401; attempts are rate-limited per client IP against password guessing.
  */
-import { AppError, badRequest, forbidden, unauthorized } from "../../http/errors";
-import { rateLimitHeaders, type RateLimiter } from "../../http/rate-limit";
+import { badRequest, forbidden, unauthorized } from "../../http/errors";
+import { enforceRateLimit, type RateLimiter } from "../../http/rate-limit";
 import { newId } from "../../ids";
 import { randomBase62, sha256Hex } from "../../secrets";
 import { dummyPasswordHash, verifyPassword } from "../accounts/passwords";
@@ -28,12 +28,7 @@ export type AuthService = ReturnType<typeof createAuthService>;
 export function createAuthService({ sessions, users, accounts, limiter, sessionTtlMs, loginAttemptsPerMinute, onChange }: AuthDeps) {
   return {
     async login(email: string, password: string, clientIp: string | undefined) {
-      const attempt = limiter.hit(`login:${clientIp ?? "unknown"}`, { perMinute: loginAttemptsPerMinute, perDay: null });
-      if (!attempt.allowed) {
-        throw new AppError("RATE_LIMITED", `Too many login attempts; retry in ${attempt.retryAfterSeconds} s`, {
-          headers: rateLimitHeaders(attempt),
-        });
-      }
+      enforceRateLimit(limiter, `login:${clientIp ?? "unknown"}`, { perMinute: loginAttemptsPerMinute, perDay: null }, (retry) => `Too many login attempts; retry in ${retry} s`);
       const user = users.byEmail(email);
       const valid = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
       if (!user || !valid || user.disabled) throw unauthorized("Invalid email or password");

@@ -3,6 +3,7 @@
  * Per-endpoint CORS: which origins may call it from a browser, and the preflight answer, given
  * without running any pipeline.
  */
+import type { EndpointAnswer } from "./respond";
 import type { EndpointDefinition } from "./schemas";
 
 type Cors = NonNullable<EndpointDefinition["cors"]>;
@@ -24,7 +25,7 @@ export function corsHeaders(cors: Cors | null, origin: string | null): Record<st
 }
 
 /** The preflight answer for the endpoints at one path (by method). */
-export function preflight(defs: EndpointDefinition[], request: Request): Response {
+export function preflight(defs: EndpointDefinition[], request: Request): EndpointAnswer {
   const origin = request.headers.get("origin");
   const wanted = request.headers.get("access-control-request-method")?.toUpperCase() ?? null;
   const allowedMethods: string[] = defs
@@ -34,12 +35,12 @@ export function preflight(defs: EndpointDefinition[], request: Request): Respons
   const allow = ["OPTIONS", ...defs.map((d) => d.method)].join(", ");
   if (allowedMethods.length === 0 || (wanted && !allowedMethods.includes(wanted))) {
     // No CORS headers: the browser refuses the cross-origin call; other clients see the Allow list.
-    return new Response(null, { status: 204, headers: { allow } });
+    return { status: 204, headers: { allow }, body: "" };
   }
   const cors = target.cors!;
   const requested = request.headers.get("access-control-request-headers");
   const allowHeaders = cors.headers?.join(", ") ?? requested ?? "Content-Type, Authorization, Idempotency-Key";
-  return new Response(null, {
+  return {
     status: 204,
     headers: {
       allow,
@@ -48,5 +49,6 @@ export function preflight(defs: EndpointDefinition[], request: Request): Respons
       "access-control-allow-headers": allowHeaders,
       "access-control-max-age": String(cors.max_age ?? 600),
     },
-  });
+    body: "",
+  };
 }

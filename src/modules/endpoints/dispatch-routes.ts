@@ -6,12 +6,11 @@
 import type { Server } from "bun";
 import { Elysia } from "elysia";
 import { checkDeclaredLength } from "../../http/body";
-import { beginRequest, logAccess } from "../../http/core";
+import { beginRequest, logAccess, pathOf } from "../../http/core";
 import { errorBody } from "../../http/envelope";
-import { AppError, badRequest } from "../../http/errors";
+import { AppError, badRequest, forbidden, notFound } from "../../http/errors";
 import type { Logger } from "../../log";
 import type { Access } from "../auth/access";
-import { forbidden, notFound } from "../../http/errors";
 import type { AccountsService } from "../accounts/service";
 import type { createDispatcher } from "./dispatch";
 import { accountOpenApi } from "./openapi";
@@ -35,10 +34,8 @@ export function dispatchNativeRoutes(dispatch: ReturnType<typeof createDispatche
       let response: Response;
       try {
         checkDeclaredLength(request, bodyLimitBytes);
-        const url = request.url;
-        const start = url.indexOf(DISPATCH_PREFIX) + DISPATCH_PREFIX.length;
-        const query = url.indexOf("?", start);
-        const path = url.slice(start, query < 0 ? undefined : query);
+        // Bun routed it here, so the path starts with the prefix: `<slug>/<rest>`.
+        const path = pathOf(request.url).slice(DISPATCH_PREFIX.length);
         const slash = path.indexOf("/");
         const slug = slash < 0 ? path : path.slice(0, slash);
         response = await dispatch({ request, slug: decodeURIComponent(slug), rest: slash < 0 ? "" : path.slice(slash + 1), socketIp: server.requestIP(request)?.address });

@@ -6,10 +6,9 @@
  * Nothing after a failing step runs. Every call gets X-Execution-Id; every call that reached an
  * endpoint and got past authentication is recorded (per its history policy) off the request path.
  */
-import { AppError, badRequest, forbidden, notFound } from "../../http/errors";
+import { AppError, badRequest, forbidden, methodNotAllowed, notFound } from "../../http/errors";
 import { parseBody, rawBody } from "../../http/body";
 import { errorBody } from "../../http/envelope";
-import { rateLimitHeaders, type RateLimiter, type RateLimitWindowLimits } from "../../http/rate-limit";
 import type { ClientIpResolver } from "../../http/client-ip";
 import { newId } from "../../ids";
 import type { Logger } from "../../log";
@@ -18,7 +17,7 @@ import { runPipeline } from "../../engine/pipeline";
 import type { StepRecord, TemplateData } from "../../engine/types";
 import { sha256Hex } from "../../secrets";
 import type { AccountsService } from "../accounts/service";
-import type { Access } from "../auth/access";
+import { bearerToken, type Access } from "../auth/access";
 import type { Identity } from "../auth/identity";
 import type { RecordsService } from "../collections/records-service";
 import type { ExecutionRecorder } from "../executions/recorder";
@@ -37,8 +36,6 @@ export interface DispatchDeps {
   accounts: AccountsService;
   access: Access;
   clientIps: ClientIpResolver;
-  limiter: RateLimiter;
-  plans: Record<string, RateLimitWindowLimits>;
   recorder: ExecutionRecorder;
   records: RecordsService;
   createHttp: (signal: AbortSignal) => HttpCapability;
@@ -68,7 +65,7 @@ interface Trace {
 }
 
 export function createDispatcher(deps: DispatchDeps) {
-  const { endpoints, store, accounts, access, clientIps, limiter, plans, recorder, logger } = deps;
+  const { endpoints, store, accounts, access, clientIps, recorder, logger } = deps;
 
   return async function dispatch({ request, slug, rest, socketIp }: DispatchInput): Promise<Response> {
     const executionId = newId("exe");
@@ -101,19 +98,15 @@ export function createDispatcher(deps: DispatchDeps) {
       const table = endpoints.routes(account.id);
 
       if (request.method === "OPTIONS") {
-        const methods = table.methodsAt(segments);
-        if (methods.length === 0) throw notFound(`No endpoint at /${rest}`);
-        const defs = table.values().filter((e) => methods.includes(e.def.method) && table.match(e.def.method, segments).kind === "found").map((e) => e.def);
-        const response = preflight(defs, request);
-        return { status: response.status, headers: Object.fromEntries(response.headers), body: "" };
+        const routes = table.routesAt(segments);
+        if (routes.size === 0) throw notFound(`No endpoint at /${rest}`);
+        return preflight([...routes.values()].map((entry) => entry.def), request);
       }
 
       // 1. match
       const match = table.match(request.method, segments);
       if (match.kind === "not_found") throw notFound(`No endpoint at ${request.method} /${rest}`);
-      if (match.kind === "method_not_allowed") {
-        throw new AppError("METHOD_NOT_ALLOWED", `${request.method} is not allowed here`, { details: { allow: match.allow }, headers: { allow: match.allow.join(", ") } });
-      }
+      if (match.kind === "method_not_allowed") throw methodNotAllowed(match.allow);
       const entry = match.value;
       if (!entry.def.enabled) throw notFound(`No endpoint at ${request.method} /${rest}`);
       if ("broken" in entry) throw new AppError("INTERNAL_ERROR", "This endpoint cannot run: its definition refers to something no longer available");
@@ -129,7 +122,7 @@ export function createDispatcher(deps: DispatchDeps) {
       if (endpoint.def.auth_required || authorization) {
         identity = access.authenticate(authorization);
         trace.identity = identity;
-        trace.token = authorization!.replace(/^Bearer\s+/i, "").trim();
+        trace.token = bearerToken(authorization);
         if (identity.principal.account_id !== account.id) throw forbidden("This token belongs to another account");
         access.requireScope(identity, "invoke");
       }
@@ -140,12 +133,7 @@ export function createDispatcher(deps: DispatchDeps) {
       trace.ip = ip;
       if (identity) access.checkIp(identity, ip);
       // 6. rate limit: every authenticated call counts; anonymous calls count per client address.
-      if (identity) Object.assign(headers, access.checkRate(identity));
-      else {
-        const result = limiter.hit(`anon:${account.id}:${ip ?? "unknown"}`, plans[account.plan] ?? { perMinute: 60, perDay: 1000 });
-        Object.assign(headers, rateLimitHeaders(result));
-        if (!result.allowed) throw new AppError("RATE_LIMITED", `Rate limit exceeded; retry in ${result.retryAfterSeconds} s`);
-      }
+      Object.assign(headers, identity ? access.checkRate(identity) : access.checkAnonymousRate(`anon:${account.id}:${ip ?? "unknown"}`, account.plan));
 
       const limit = Math.min(endpoint.def.body_limit_bytes ?? deps.bodyLimitBytes, deps.bodyLimitBytes);
       const body = request.body ? await parseBody(request, request.headers.get("content-type") ?? "", limit, { readAnyType: true }) : undefined;
@@ -207,7 +195,7 @@ export function createDispatcher(deps: DispatchDeps) {
     if (key === null || !IDEMPOTENT_METHODS.has(request.method)) return undefined;
     if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY) throw badRequest(`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} characters`);
     const caller = identity ? (identity.principal.key_id ?? identity.principal.user_id) : `ip:${ip ?? "unknown"}`;
-    const hash = sha256Hex(`${request.method} /${rest}\n${rawText(request)}`);
+    const hash = sha256Hex(`${request.method} /${rest}\n${rawBody(request) ?? ""}`);
     const claimed = store.claimIdempotencyKey(endpoint.id, caller, key, hash, Date.now(), deps.idempotencyTtlMs);
     if (claimed.kind === "mismatch") throw new AppError("CONFLICT", "This Idempotency-Key was used with a different request");
     if (claimed.kind === "in_progress") throw new AppError("CONFLICT", "A request with this Idempotency-Key is still running; retry later");
@@ -242,6 +230,3 @@ export function createDispatcher(deps: DispatchDeps) {
   }
 }
 
-function rawText(request: Request): string {
-  return rawBody(request) ?? "";
-}

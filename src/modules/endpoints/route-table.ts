@@ -56,11 +56,15 @@ export class RouteTable<T> {
     if (current.param) this.collect(current.param, segments, index + 1, out);
   }
 
-  /** Every method some route answers at this path (for CORS preflight and 405). */
-  methodsAt(segments: readonly string[]): string[] {
+  /** For each method answered at this path, the route that would serve it (most specific first wins). */
+  routesAt(segments: readonly string[]): Map<string, T> {
     const nodes: Node<T>[] = [];
     this.collect(this.root, segments, 0, nodes);
-    return [...new Set(nodes.flatMap((n) => [...n.methods.keys()]))];
+    const routes = new Map<string, T>();
+    for (const candidate of nodes) {
+      for (const [method, route] of candidate.methods) if (!routes.has(method)) routes.set(method, route.value);
+    }
+    return routes;
   }
 
   match(method: string, segments: readonly string[]): RouteMatch<T> {

@@ -63,22 +63,30 @@ export function createEndpointsService({ store, registry, logger, maxPerAccount,
     }
   }
 
+  /** Inserts a new definition (already validated and free of route clashes) unless the account is at its limit. */
+  function insertNew(accountId: string, def: EndpointDefinition, now: number): EndpointRow {
+    if (store.countForAccount(accountId) >= maxPerAccount) {
+      throw conflict(`An account can have at most ${maxPerAccount} endpoints`, { limit: maxPerAccount });
+    }
+    return store.insert({ id: newId("ep"), accountId, pathKey: keyOf(def), ...definitionToColumns(def), createdAt: now, updatedAt: now });
+  }
+
+  function compileOrMarkBroken(row: EndpointRow): RouteEntry {
+    try {
+      return compileEndpoint(row, registry);
+    } catch (error) {
+      const reason = (error as Error).message;
+      logger.warn("endpoint cannot be compiled; it answers 500 until fixed", { endpoint_id: row.id, error: reason });
+      return { broken: true, id: row.id, def: rowToDefinition(row), reason };
+    }
+  }
+
   function build(accountId: string): RouteTable<RouteEntry> {
     const table = new RouteTable<RouteEntry>();
     for (const row of store.allForAccount(accountId)) {
-      let entry: RouteEntry;
-      try {
-        entry = compileEndpoint(row, registry);
-      } catch (error) {
-        const reason = (error as Error).message;
-        logger.warn("endpoint cannot be compiled; it answers 500 until fixed", { endpoint_id: row.id, error: reason });
-        const parsed = parsePath(row.path);
-        if ("error" in parsed) continue;
-        entry = { broken: true, id: row.id, def: rowToDefinition(row), reason };
-        table.add(row.method, parsed.segments, entry);
-        continue;
-      }
-      table.add(row.method, entry.segments, entry);
+      const parsed = parsePath(row.path);
+      if ("error" in parsed) continue; // stored paths were validated; never expected
+      table.add(row.method, parsed.segments, compileOrMarkBroken(row));
     }
     return table;
   }
@@ -91,11 +99,8 @@ export function createEndpointsService({ store, registry, logger, maxPerAccount,
       validate(accountId, def);
       const now = Date.now();
       const row = store.transaction(() => {
-        if (store.countForAccount(accountId) >= maxPerAccount) {
-          throw conflict(`An account can have at most ${maxPerAccount} endpoints`, { limit: maxPerAccount });
-        }
         routeTaken(accountId, def);
-        return store.insert({ id: newId("ep"), accountId, pathKey: keyOf(def), ...definitionToColumns(def), createdAt: now, updatedAt: now });
+        return insertNew(accountId, def, now);
       });
       tables.delete(accountId);
       return row;
@@ -168,8 +173,7 @@ export function createEndpointsService({ store, registry, logger, maxPerAccount,
             store.update(existing.id, { ...definitionToColumns(def), pathKey: keyOf(def), updatedAt: now });
             updated++;
           } else {
-            if (store.countForAccount(accountId) >= maxPerAccount) throw conflict(`An account can have at most ${maxPerAccount} endpoints`);
-            store.insert({ id: newId("ep"), accountId, pathKey: keyOf(def), ...definitionToColumns(def), createdAt: now, updatedAt: now });
+            insertNew(accountId, def, now);
             created++;
           }
         }

@@ -4,9 +4,11 @@
  * refused here, with a 400 whose details name the field (and the action index), so a bad
  * definition never goes live.
  */
-import { CONDITION_ROOTS, ExprError, compileCondition, compileFilter, jsonPathField, standardFunctions } from "../../expr";
+import { CONDITION_ROOTS, ExprError, compileCondition, compileFilter, recordFieldResolver, standardFunctions } from "../../expr";
 
 const functions = standardFunctions();
+/** Any record field name resolves: only syntax and functions can be checked before the filter runs. */
+const anyRecordField = recordFieldResolver({ id: "id", created_at: "created_at", updated_at: "updated_at" });
 import { badRequest } from "../../http/errors";
 import { checkTemplate } from "../../templates";
 import { checkActionConfig } from "../plugins/config-check";
@@ -53,7 +55,7 @@ export function validateDefinition(def: EndpointDefinition, deps: ValidateDeps):
       try {
         // Field names are checked against the collection when the filter runs (a collection may
         // be schemaless, or named by a template); here the syntax and functions must be right.
-        compileFilter(source, { fields: (name) => (name === "id" || name === "created_at" || name === "updated_at" ? name : jsonPathField("data", name)), functions });
+        compileFilter(source, { fields: anyRecordField, functions });
       } catch (error) {
         if (error instanceof ExprError) throw invalid(`${field}.config.${key}`, error.message, { action_index: index, position: error.position });
         throw error;

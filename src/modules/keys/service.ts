@@ -4,7 +4,7 @@
  * Members manage their own keys; owners and admins every key of the account.
  */
 import { badRequest, conflict, forbidden, notFound } from "../../http/errors";
-import { IpAllowlistError, validateCidrList } from "../../http/ip-allowlist";
+import { allowlistFromInput } from "../../http/ip-allowlist";
 import type { RateLimitWindowLimits } from "../../http/rate-limit";
 import { newId } from "../../ids";
 import type { Scope } from "../../principal";
@@ -75,13 +75,7 @@ export function createKeysService({ store, usage, plans, maxActivePerAccount, on
       const expiresAt = parseExpiry(input.expires_at, now);
       if (input.plan !== undefined && caller) checkPlanOverride(caller, input.plan, owner.accountPlan);
       if (input.refill && input.remaining === undefined) throw badRequest("refill needs remaining", { field: "refill" });
-      let ipAllowlist: string[] = [];
-      try {
-        ipAllowlist = validateCidrList(input.ip_allowlist ?? []);
-      } catch (error) {
-        if (error instanceof IpAllowlistError) throw badRequest(error.message, { field: "ip_allowlist", entry: error.entry });
-        throw error;
-      }
+      const ipAllowlist = allowlistFromInput(input.ip_allowlist ?? []);
       const secret = generateApiKey();
       const row = store.insertIfUnderLimit(
         {
