@@ -84,6 +84,31 @@ describe("runPipeline", () => {
     expect(outcome.error?.code).toBe("TIMEOUT");
   });
 
+  test("synchronous actions past the deadline: the next action is skipped with TIMEOUT", async () => {
+    let second = false;
+    const outcome = await pipeline(
+      [
+        action("busy", () => {
+          const until = performance.now() + 30;
+          while (performance.now() < until);
+          return "done";
+        }),
+        action("after", () => (second = true)),
+      ],
+      { timeoutMs: 10 },
+    );
+    expect(second).toBe(false);
+    expect(outcome.error).toMatchObject({ code: "TIMEOUT", action_index: 1 });
+    expect(outcome.steps.map((s) => s.status)).toEqual(["completed", "skipped"]);
+  });
+
+  test("a client already gone when a pending action starts ends the run", async () => {
+    const client = new AbortController();
+    client.abort();
+    const outcome = await pipeline([action("slow", () => Bun.sleep(1000))], { signal: client.signal });
+    expect(outcome.error).toMatchObject({ code: "TIMEOUT", action_index: 0 });
+  });
+
   test(`nesting deeper than ${MAX_DEPTH} is refused`, async () => {
     expect((await pipeline([action("a", () => 1)], { depth: MAX_DEPTH })).status).toBe("completed");
     const deep = await pipeline([action("a", () => 1)], { depth: MAX_DEPTH + 1 });

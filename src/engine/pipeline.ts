@@ -3,14 +3,15 @@
  * Runs an endpoint's actions in order. Each action's config templates are rendered with the
  * request and the earlier results, checked against the action's schema, and handed to its
  * `run`; the result becomes `{{actions[N].result}}` for the next ones. One AbortSignal carries the
- * endpoint timeout and the client's disconnect: when it fires the run ends at once with TIMEOUT,
- * whether or not the action notices.
+ * endpoint timeout and the client's disconnect (engine/run-guard): when it fires the run ends at
+ * once with TIMEOUT, whether or not the action notices.
  */
 import type { ActionContext, ActionLogger, ActionRequest, HttpCapability, RecordsCapability } from "../plugin-api";
 import { renderTemplate } from "../templates";
 import { ActionError } from "../plugin-api";
 import type { Principal } from "../principal";
 import type { PipelineError, PipelineOutcome, StepRecord, TemplateData } from "./types";
+import { Aborted, createRunGuard, type RunGuard } from "./run-guard";
 
 /** Deepest a pipeline may start another pipeline (DESIGN.md). */
 export const MAX_DEPTH = 5;
@@ -58,8 +59,6 @@ const STATUS_OF: Record<string, number> = {
   TIMEOUT: 504,
 };
 
-class Aborted extends Error {}
-
 export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
   const depth = run.depth ?? 1;
   const steps: StepRecord[] = [];
@@ -72,24 +71,11 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
     return fail({ code: "INTERNAL_ERROR", status: 500, message: `A pipeline may have at most ${MAX_ACTIONS} actions` });
   }
   const timeoutMs = Math.min(run.timeoutMs, MAX_TIMEOUT_MS);
-  // One controller per run, its timer and its link to the client's signal both undone when the
-  // run ends: AbortSignal.timeout/any would keep every finished request reachable until the timer
-  // fires (30 s), which under load is hundreds of MB and long GC pauses.
-  const controller = new AbortController();
-  const signal = controller.signal;
-  const abort = () => controller.abort();
-  const timer = setTimeout(abort, timeoutMs);
-  run.signal?.addEventListener("abort", abort, { once: true });
-  let rejectAborted: (error: Aborted) => void = () => {};
-  const aborted = new Promise<never>((_, reject) => (rejectAborted = reject));
-  aborted.catch(() => {}); // observed below; never an unhandled rejection
-  signal.addEventListener("abort", () => rejectAborted(new Aborted()), { once: true });
-  if (run.signal?.aborted) abort();
+  const guard = createRunGuard(timeoutMs, run.signal);
   try {
-    return await runActions(run, depth, steps, results, fail, signal, aborted, timeoutMs);
+    return await runActions(run, depth, steps, results, fail, guard, timeoutMs);
   } finally {
-    clearTimeout(timer);
-    run.signal?.removeEventListener("abort", abort);
+    guard.dispose();
   }
 }
 
@@ -99,12 +85,12 @@ async function runActions(
   steps: StepRecord[],
   results: unknown[],
   fail: (error: PipelineError) => PipelineOutcome,
-  signal: AbortSignal,
-  aborted: Promise<never>,
+  guard: RunGuard,
   timeoutMs: number,
 ): Promise<PipelineOutcome> {
-  const http = run.http(signal);
-  const records = run.records((raw) => renderTemplate(raw, run.data));
+  // Capabilities are built on first use: most pipelines never make an outbound call.
+  let http: HttpCapability | undefined;
+  let records: RecordsCapability | undefined;
   const timedOut = (index: number): PipelineError => ({
     code: "TIMEOUT",
     status: 504,
@@ -118,7 +104,7 @@ async function runActions(
     steps.push(step);
     const started = performance.now();
     const finish = () => (step.duration_ms = Math.round((performance.now() - started) * 1000) / 1000);
-    if (signal.aborted) {
+    if (guard.expired()) {
       step.status = "skipped";
       return fail(timedOut(index));
     }
@@ -134,14 +120,22 @@ async function runActions(
         request: run.request,
         auth: run.auth,
         results,
-        signal,
+        get signal() {
+          return guard.signal;
+        },
         executionId: run.executionId,
         depth,
         log: run.log,
-        http,
-        records,
+        get http() {
+          return (http ??= run.http(guard.signal));
+        },
+        get records() {
+          return (records ??= run.records((raw) => renderTemplate(raw, run.data)));
+        },
       };
-      const result = await Promise.race([Promise.resolve(action.run(ctx, config)), aborted]);
+      let result = action.run(ctx, config);
+      // Only a pending result needs the deadline raced against it; a plain value is already here.
+      if (isThenable(result)) result = await guard.race(result);
       finish();
       step.result = result;
       results.push(result);
@@ -149,7 +143,7 @@ async function runActions(
     } catch (error) {
       finish();
       step.status = "failed";
-      if (error instanceof Aborted || (signal.aborted && isAbortError(error))) {
+      if (error instanceof Aborted || (guard.expired() && isAbortError(error))) {
         step.error = { code: "TIMEOUT", message: "aborted: the endpoint timeout passed or the client went away" };
         return fail(timedOut(index));
       }
@@ -160,6 +154,10 @@ async function runActions(
     }
   }
   return { status: "completed", results, steps, data: run.data };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as PromiseLike<unknown>).then === "function";
 }
 
 function isAbortError(error: unknown): boolean {
