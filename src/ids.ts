@@ -2,20 +2,41 @@
  * @module ids
  * Prefixed, time-sortable identifiers (`req_…`, `key_…`): 48 bits of milliseconds then 80 random
  * bits, in Crockford base32, so ids sort by creation time and index well in SQLite.
+ *
+ * Every request takes two of them, so the work is kept small: the time part is encoded once per
+ * millisecond, and random bytes come from a pool refilled 4 KiB at a time rather than one
+ * getRandomValues call (and one typed array) per id.
  */
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+const RANDOM_CHARS = 16;
+const POOL_BYTES = 4096;
 
-/** A new id such as `req_01jd3x4k5m6n7p8q9r0s1t2v3w`. */
-export function newId(prefix: string, now = Date.now()): string {
+let pool = new Uint8Array(0);
+let offset = 0;
+let lastMs = -1;
+let lastTime = "";
+
+function timePart(now: number): string {
+  if (now === lastMs) return lastTime;
   let time = "";
   let ms = now;
   for (let i = 0; i < 10; i++) {
     time = ALPHABET[ms % 32] + time;
     ms = Math.floor(ms / 32);
   }
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  lastMs = now;
+  lastTime = time;
+  return time;
+}
+
+/** A new id such as `req_01jd3x4k5m6n7p8q9r0s1t2v3w`. */
+export function newId(prefix: string, now = Date.now()): string {
+  if (offset + RANDOM_CHARS > pool.length) {
+    pool = crypto.getRandomValues(new Uint8Array(POOL_BYTES));
+    offset = 0;
+  }
   let random = "";
-  for (let i = 0; i < 16; i++) random += ALPHABET[bytes[i]! & 31];
-  return `${prefix}_${time}${random}`;
+  for (let i = 0; i < RANDOM_CHARS; i++) random += ALPHABET[pool[offset++]! & 31];
+  return `${prefix}_${timePart(now)}${random}`;
 }

@@ -22,7 +22,7 @@ export function randomBase62(length: number): string {
 
 /** Hex SHA-256 of a secret; what the database stores and looks up by. */
 export function sha256Hex(secret: string): string {
-  return new Bun.CryptoHasher("sha256").update(secret).digest("hex");
+  return Bun.SHA256.hash(secret, "hex") as string;
 }
 
 /** Compares two strings in time that does not depend on where they differ. */

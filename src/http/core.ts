@@ -43,10 +43,15 @@ export function requestId(request: Request): string | undefined {
 // A caller-supplied id is kept for tracing across proxies only when it is short and plain.
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/** The id a request is known by: the caller's plain `X-Request-Id`, or a new one. */
+export function requestIdFor(request: Request): string {
+  const incoming = request.headers.get("x-request-id");
+  return incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : newId("req");
+}
+
 /** Gives a request its id (a caller's plain one is kept) and starts its clock. */
 export function beginRequest(request: Request): string {
-  const incoming = request.headers.get("x-request-id");
-  const id = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : newId("req");
+  const id = requestIdFor(request);
   requests.set(request, { id, start: performance.now() });
   return id;
 }
@@ -54,12 +59,17 @@ export function beginRequest(request: Request): string {
 /** Writes the one access-log line of a request. */
 export function logAccess(logger: Logger, request: Request, status: number): void {
   const info = requests.get(request);
+  writeAccessLine(logger, request.method, pathOf(request.url), status, info?.start, info?.id);
+}
+
+/** The access-log line itself, for a caller that keeps the request's id and start time on its own. */
+export function writeAccessLine(logger: Logger, method: string, path: string, status: number, start: number | undefined, id: string | undefined): void {
   logger.info("http", {
-    method: request.method,
-    path: pathOf(request.url),
+    method,
+    path,
     status,
-    ms: info ? Math.round((performance.now() - info.start) * 100) / 100 : undefined,
-    request_id: info?.id,
+    ms: start === undefined ? undefined : Math.round((performance.now() - start) * 100) / 100,
+    request_id: id,
   });
 }
 

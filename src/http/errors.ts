@@ -41,7 +41,12 @@ export class AppError extends Error {
     message: string,
     options: { details?: ErrorDetails; headers?: Record<string, string>; cause?: unknown } = {},
   ) {
+    // A 4xx is an expected outcome raised at a known place: its stack is never read, and capturing
+    // one is most of what a refused call costs (a flood of bad keys). 5xx keep theirs for the log.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (ERROR_STATUS[code] < 500) Error.stackTraceLimit = 0;
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = "AppError";
     this.code = code;
     this.status = ERROR_STATUS[code];

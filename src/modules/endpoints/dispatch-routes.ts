@@ -6,7 +6,7 @@
 import type { Server } from "bun";
 import { Elysia } from "elysia";
 import { checkDeclaredLength } from "../../http/body";
-import { beginRequest, logAccess, pathOf } from "../../http/core";
+import { pathOf, requestIdFor, writeAccessLine } from "../../http/core";
 import { errorBody } from "../../http/envelope";
 import { AppError, badRequest, forbidden, notFound } from "../../http/errors";
 import type { Logger } from "../../log";
@@ -30,21 +30,28 @@ export const DISPATCH_ROUTE = "/api/v1/x/:slug/*";
 export function dispatchNativeRoutes(dispatch: ReturnType<typeof createDispatcher>, logger: Logger, bodyLimitBytes: number) {
   return {
     [DISPATCH_ROUTE]: async (request: Request, server: Server<unknown>) => {
-      const id = beginRequest(request);
+      const start = performance.now();
+      const requestId = requestIdFor(request);
+      const path = pathOf(request.url);
       let response: Response;
       try {
         checkDeclaredLength(request, bodyLimitBytes);
         // Bun routed it here, so the path starts with the prefix: `<slug>/<rest>`.
-        const path = pathOf(request.url).slice(DISPATCH_PREFIX.length);
-        const slash = path.indexOf("/");
-        const slug = slash < 0 ? path : path.slice(0, slash);
-        response = await dispatch({ request, slug: decodeURIComponent(slug), rest: slash < 0 ? "" : path.slice(slash + 1), socketIp: server.requestIP(request)?.address });
+        const tail = path.slice(DISPATCH_PREFIX.length);
+        const slash = tail.indexOf("/");
+        const slug = slash < 0 ? tail : tail.slice(0, slash);
+        response = await dispatch({
+          request,
+          slug: slug.includes("%") ? decodeURIComponent(slug) : slug,
+          rest: slash < 0 ? "" : tail.slice(slash + 1),
+          socketIp: server.requestIP(request)?.address,
+          requestId,
+        });
       } catch (error) {
         const appError = error instanceof AppError ? error : badRequest("Malformed request");
-        response = new Response(JSON.stringify(errorBody(appError)), { status: appError.status, headers: { "content-type": "application/json" } });
+        response = new Response(JSON.stringify(errorBody(appError)), { status: appError.status, headers: { "content-type": "application/json", "x-request-id": requestId } });
       }
-      response.headers.set("x-request-id", id);
-      logAccess(logger, request, response.status);
+      writeAccessLine(logger, request.method, path, response.status, start, requestId);
       return response;
     },
   };

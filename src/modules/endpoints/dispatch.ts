@@ -49,6 +49,8 @@ export interface DispatchInput {
   slug: string;
   rest: string;
   socketIp: string | undefined;
+  /** Sent back as X-Request-Id (the framework route sets it itself). */
+  requestId?: string;
 }
 
 const IDEMPOTENT_METHODS = new Set(["POST", "PUT", "PATCH"]);
@@ -67,11 +69,12 @@ interface Trace {
 export function createDispatcher(deps: DispatchDeps) {
   const { endpoints, store, accounts, access, clientIps, recorder, logger } = deps;
 
-  return async function dispatch({ request, slug, rest, socketIp }: DispatchInput): Promise<Response> {
+  return async function dispatch({ request, slug, rest, socketIp, requestId }: DispatchInput): Promise<Response> {
     const executionId = newId("exe");
     const startedAt = Date.now();
     const t0 = performance.now();
     const headers: Record<string, string> = { "x-execution-id": executionId };
+    if (requestId) headers["x-request-id"] = requestId;
     const trace: Trace = { steps: [] };
     let answer: EndpointAnswer;
 

@@ -49,10 +49,11 @@ export const pathKey = (segments: Segment[]) =>
 
 /** Splits and decodes a request path; undefined when its %-escapes are malformed. */
 export function requestSegments(rest: string): string[] | undefined {
-  const trimmed = rest.replace(/^\/+|\/+$/g, "");
+  const trimmed = rest.startsWith("/") || rest.endsWith("/") ? rest.replace(/^\/+|\/+$/g, "") : rest;
   if (trimmed === "") return [];
   const raw = trimmed.split("/");
   if (raw.length > MAX_SEGMENTS) return undefined;
+  if (!trimmed.includes("%")) return raw;
   try {
     return raw.map((s) => decodeURIComponent(s));
   } catch {

@@ -1,0 +1,22 @@
+import { describe, expect, test } from "bun:test";
+import { newId } from "./ids";
+
+describe("newId", () => {
+  test("prefix, 10 time characters and 16 random ones in Crockford base32", () => {
+    expect(newId("req")).toMatch(/^req_[0-9a-hjkmnp-tv-z]{26}$/);
+  });
+
+  test("ids sort by their time; ids of one millisecond differ", () => {
+    const a = newId("x", 1_700_000_000_000);
+    const b = newId("x", 1_700_000_000_001);
+    expect(a < b).toBe(true);
+    const same = new Set(Array.from({ length: 10_000 }, () => newId("x", 1_700_000_000_000)));
+    expect(same.size).toBe(10_000);
+    expect([...same].every((id) => id.slice(0, 12) === a.slice(0, 12))).toBe(true);
+  });
+
+  test("the random part stays unique across pool refills", () => {
+    const ids = new Set(Array.from({ length: 2_000 }, () => newId("r").slice(12)));
+    expect(ids.size).toBe(2_000);
+  });
+});
