@@ -10,7 +10,9 @@ const outfile = resolve(flag > 0 ? process.argv[flag + 1]! : join(root, "dist", 
 
 const started = performance.now();
 const proc = Bun.spawnSync(
-  [process.execPath, "build", "--compile", join(root, "src", "main.ts"), "--outfile", outfile],
+  // The history writer thread's module is an entrypoint of its own: a worker is loaded by path at
+  // run time, so the bundler must put it in the binary (src/modules/executions/history-thread.ts).
+  [process.execPath, "build", "--compile", join(root, "src", "main.ts"), join(root, "src", "modules", "executions", "history-worker.ts"), "--outfile", outfile],
   { cwd: root, stdout: "inherit", stderr: "inherit" },
 );
 if (proc.exitCode !== 0) process.exit(proc.exitCode ?? 1);

@@ -100,6 +100,18 @@ try {
     fail(`the plugin did not run in the binary: ${called.status} ${JSON.stringify(answer)} sent=${JSON.stringify(sent)}`);
   }
   console.log("smoke: example plugin loaded from ./plugins and ran (broken plugin skipped)");
+
+  // The call's history is written by the history writer thread, a worker the binary must carry.
+  const executionId = called.headers.get("x-execution-id");
+  let execution: Response | undefined;
+  for (let i = 0; i < 100 && execution?.status !== 200; i++) {
+    if (i > 0) await Bun.sleep(20);
+    execution = await fetch(`${url}/api/v1/executions/${executionId}`, { headers: auth });
+  }
+  const record = await execution!.json();
+  if (execution!.status !== 200 || record.data?.steps?.[0]?.type !== "sms_notify") fail(`the call's history was not stored: ${execution!.status} ${JSON.stringify(record)}`);
+  if (err.includes("history writer thread failed")) fail("the history writer thread did not start in the binary");
+  console.log("smoke: execution history stored by the history writer thread");
 } finally {
   proc.kill("SIGTERM");
   gateway.stop(true);

@@ -31,6 +31,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** SQLite `synchronous`: NORMAL survives a process crash, FULL also a power loss (slower). */
   dbSynchronous: "NORMAL" | "FULL";
+  /** Execution history is written by a thread of its own (false: by the request thread). */
+  historyThread: boolean;
   /** Rate-limit plans by name (SWITCHBOARD_PLANS merges over the defaults of DESIGN.md). */
   plans: Record<string, RateLimitWindowLimits>;
   /** Plan of new accounts. */
@@ -105,6 +107,7 @@ export function loadConfig(flags: ConfigFlags, env: Env, cwd = process.cwd()): C
     bodyLimitBytes: parseSize(pick("body-limit", "SWITCHBOARD_BODY_LIMIT") ?? "1mb", "body limit"),
     shutdownTimeoutMs: parseInteger(env.SWITCHBOARD_SHUTDOWN_TIMEOUT_MS ?? "10000", "SWITCHBOARD_SHUTDOWN_TIMEOUT_MS", 0, 600_000),
     dbSynchronous: parseSynchronous(env.SWITCHBOARD_DB_SYNCHRONOUS ?? "NORMAL"),
+    historyThread: parseBool(env.SWITCHBOARD_HISTORY_THREAD, "SWITCHBOARD_HISTORY_THREAD", true),
     plans: parsePlansSetting(env.SWITCHBOARD_PLANS),
     defaultPlan: env.SWITCHBOARD_DEFAULT_PLAN || "free",
     sessionTtlMs: parseDuration(env.SWITCHBOARD_SESSION_TTL ?? "14d", "SWITCHBOARD_SESSION_TTL"),

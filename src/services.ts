@@ -21,6 +21,7 @@ import { createHttpCapability } from "./engine/outbound-http";
 import { createDispatcher } from "./modules/endpoints/dispatch";
 import { createEndpointsService } from "./modules/endpoints/service";
 import { createEndpointsStore } from "./modules/endpoints/store";
+import { createHistoryThread } from "./modules/executions/history-thread";
 import { createExecutionRecorder } from "./modules/executions/recorder";
 import { createRetention } from "./modules/executions/retention";
 import { createExecutionsStore } from "./modules/executions/store";
@@ -72,7 +73,14 @@ export function createServices({ config, db, logger }: AppDeps) {
   const executionsStore = createExecutionsStore(db);
   // Small, frequent batches: a big one (redaction, truncation, insert) stalls the event loop and
   // shows up in every request's p99.
-  const recorder = createExecutionRecorder(executionsStore, logger, { flushIntervalMs: 50, maxBatch: 100 });
+  const historyWrites = { maxBatch: 100, maxResultBytes: 4096 };
+  const recorder = createExecutionRecorder(
+    executionsStore,
+    logger,
+    config.historyThread && db.path !== ":memory:"
+      ? { sink: createHistoryThread(executionsStore, logger, { path: db.path, synchronous: config.dbSynchronous, ...historyWrites }) }
+      : { flushIntervalMs: 50, ...historyWrites },
+  );
   const retention = createRetention(executionsStore, logger, { maxAgeMs: config.historyMaxAgeMs, maxPerEndpoint: config.historyMaxPerEndpoint });
   const dispatch = createDispatcher({
     endpoints,

@@ -62,7 +62,9 @@ export async function handleJson(
 
 export function createTestApp(overrides: Partial<Config> = {}) {
   const dataDir = tempDir();
-  const config: Config = { ...loadConfig({ "data-dir": dataDir }, {}), ...overrides };
+  // History is written in the request thread here, so a test app leaves no thread behind; the
+  // writer thread has tests of its own (test/history-thread.test.ts) and serves every socket test.
+  const config: Config = { ...loadConfig({ "data-dir": dataDir }, {}), historyThread: false, ...overrides };
   const db = openDatabase(join(dataDir, DATABASE_FILE));
   migrate(db.sqlite);
   const logger = createMemoryLogger("json");

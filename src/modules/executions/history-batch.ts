@@ -1,0 +1,62 @@
+/**
+ * @module modules/executions/history-batch
+ * Turns queued execution records into rows: each is sanitized (secrets scrubbed, results cut)
+ * and inserted in transactions of at most `maxBatch`; when a transaction fails, its records are
+ * retried one by one so one bad record loses only itself. Shared by the in-thread recorder and
+ * the history writer thread, which must store exactly the same thing.
+ */
+import type { LogFields, LogLevel } from "../../log";
+import { sanitizeRecord } from "./sanitize";
+import type { ExecutionsStore } from "./store";
+import type { ExecutionRecord } from "./types";
+
+/** A record as the dispatcher queued it, with the credential values its call used. */
+export interface QueuedExecution {
+  rec: ExecutionRecord;
+  secrets: readonly string[];
+}
+
+export type HistoryLog = (level: Exclude<LogLevel, "debug" | "info">, msg: string, fields: LogFields) => void;
+
+export function writeExecutions(
+  store: Pick<ExecutionsStore, "insertMany">,
+  queued: readonly QueuedExecution[],
+  options: { maxBatch: number; maxResultBytes: number },
+  log: HistoryLog,
+): void {
+  for (let start = 0; start < queued.length; start += options.maxBatch) {
+    const batch: ExecutionRecord[] = [];
+    for (const { rec, secrets } of queued.slice(start, start + options.maxBatch)) {
+      try {
+        batch.push(sanitizeRecord(rec, secrets, options.maxResultBytes));
+      } catch (error) {
+        log("error", "could not prepare execution record", { execution_id: rec.id, error: (error as Error).message });
+      }
+    }
+    if (batch.length) insert(store, batch, log);
+  }
+}
+
+function insert(store: Pick<ExecutionsStore, "insertMany">, batch: ExecutionRecord[], log: HistoryLog) {
+  try {
+    store.insertMany(batch);
+    return;
+  } catch (error) {
+    if (batch.length === 1) {
+      // Only the id and the driver's message: record content may hold what we could not scrub.
+      log("error", "could not record execution", { execution_id: batch[0]!.id, error: (error as Error).message });
+      return;
+    }
+  }
+  let failed = 0;
+  let lastError = "";
+  for (const rec of batch) {
+    try {
+      store.insertMany([rec]);
+    } catch (error) {
+      failed++;
+      lastError = (error as Error).message;
+    }
+  }
+  if (failed) log("error", "could not record executions", { failed, of: batch.length, error: lastError });
+}

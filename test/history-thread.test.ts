@@ -1,0 +1,86 @@
+/**
+ * The history writer thread, as `serve` runs it: records are stored by another thread through
+ * its own connection, redacted the same way, `flush()` returns only once they are in the
+ * database, `stop()` drains and closes it, and a thread that cannot start falls back to writing in
+ * the request thread.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { createMemoryLogger } from "../src/log";
+import { createHistoryThread } from "../src/modules/executions/history-thread";
+import { createExecutionRecorder } from "../src/modules/executions/recorder";
+import type { ExecutionRecord } from "../src/modules/executions/types";
+import { ADMIN, createIdentityTestApp, tempDir, type TestApp } from "./helpers/app";
+
+let t: TestApp;
+let admin: string;
+beforeAll(async () => {
+  t = await createIdentityTestApp({ historyThread: true });
+  admin = await t.login(ADMIN.email, ADMIN.password);
+});
+afterAll(() => t.close());
+
+const rowsOf = (endpointId: string) =>
+  t.db.sqlite.query<{ id: string; steps: string }, [string]>("SELECT id, steps FROM executions WHERE endpoint_id = ?").all(endpointId);
+
+describe("history writer thread", () => {
+  test("calls are stored by the thread, redacted; flush() waits for them", async () => {
+    const ep = (
+      await t.request("POST", "/api/v1/endpoints", {
+        token: admin,
+        body: { name: "thread", path: "/thread", method: "POST", actions: [{ type: "transform", config: { template: { said: "{{request.body.say}}", api_key: "{{request.body.say}}" } } }] },
+      })
+    ).json.data;
+    const key = (await t.request("POST", "/api/v1/keys", { token: admin, body: { name: "thread" } })).json.data.key as string;
+    const ids: string[] = [];
+    for (let i = 0; i < 250; i++) {
+      const res = await t.request("POST", "/api/v1/x/default/thread", { token: key, body: { say: i === 0 ? `token ${key} ünï` : `n${i}` } });
+      expect(res.status).toBe(200);
+      ids.push(res.headers.get("x-execution-id")!);
+    }
+    t.services.recorder.flush();
+    expect(t.services.recorder.pending()).toBe(0);
+    const rows = rowsOf(ep.id);
+    expect(rows.length).toBe(250);
+    expect(new Set(rows.map((r) => r.id))).toEqual(new Set(ids));
+    const first = JSON.parse(rows.find((r) => r.id === ids[0])!.steps);
+    expect(first[0].result).toEqual({ said: "token [REDACTED] ünï", api_key: "[REDACTED]" });
+    expect(JSON.stringify(rows)).not.toContain(key);
+    // The history API reads what the thread wrote.
+    const one = await t.request("GET", `/api/v1/executions/${ids[1]}`, { token: admin });
+    expect(one.json.data.steps[0].result).toEqual({ said: "n1", api_key: "[REDACTED]" });
+  });
+
+  test("stop() stores what is queued and closes the thread; later records are written here", () => {
+    const logger = createMemoryLogger();
+    const store = { rows: [] as ExecutionRecord[], insertMany: (r: readonly ExecutionRecord[]) => void store.rows.push(...r) };
+    // The thread writes the real database; `store` is only the fallback and must stay unused until stop.
+    const thread = createHistoryThread(store, logger, { path: t.db.path, synchronous: "NORMAL", maxBatch: 10, maxResultBytes: 4096 });
+    const recorder = createExecutionRecorder(store, logger, { sink: thread });
+    const rec = (id: string): ExecutionRecord => ({ id, account_id: "acc_x", endpoint_id: "ep_stop", kind: "endpoint", status: "completed", http_status: 200, method: "GET", path: "/", started_at: Date.now(), duration_ms: 1, steps: [] });
+    for (let i = 0; i < 35; i++) recorder.record(rec(`exe_stop_${i}`), []);
+    recorder.stop();
+    expect(rowsOf("ep_stop").length).toBe(35);
+    expect(store.rows.length).toBe(0);
+    recorder.record(rec("exe_after_stop"), []);
+    recorder.flush();
+    expect(store.rows.map((r) => r.id)).toEqual(["exe_after_stop"]);
+  });
+
+  test("a thread that cannot open the database is reported and history is written here instead", async () => {
+    const logger = createMemoryLogger();
+    const store = { rows: [] as ExecutionRecord[], insertMany: (r: readonly ExecutionRecord[]) => void store.rows.push(...r) };
+    const thread = createHistoryThread(store, logger, { path: join(tempDir(), "missing", "dir", "x.db"), synchronous: "NORMAL", maxBatch: 10, maxResultBytes: 4096, settleTimeoutMs: 2000 });
+    const recorder = createExecutionRecorder(store, logger, { sink: thread });
+    const rec = (id: string): ExecutionRecord => ({ id, account_id: "acc_x", endpoint_id: "ep_fail", kind: "endpoint", status: "completed", http_status: 200, method: "GET", path: "/", started_at: Date.now(), duration_ms: 1, steps: [] });
+    recorder.record(rec("exe_lost"), []);
+    const started = performance.now();
+    recorder.flush(); // posted to a thread that fails to open: it says so through shared memory
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(logger.lines.some((l) => l.includes("history writer thread failed"))).toBe(true);
+    recorder.record(rec("exe_here"), []);
+    recorder.flush();
+    expect(store.rows.map((r) => r.id)).toEqual(["exe_here"]);
+    recorder.stop();
+  });
+});
