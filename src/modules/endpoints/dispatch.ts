@@ -48,7 +48,8 @@ export interface DispatchInput {
   request: Request;
   slug: string;
   rest: string;
-  socketIp: string | undefined;
+  /** The socket's peer address, asked for only when needed (a call refused earlier never does). */
+  socketIp: () => string | undefined;
   /** Sent back as X-Request-Id (the framework route sets it itself). */
   requestId?: string;
 }
@@ -132,7 +133,7 @@ export function createDispatcher(deps: DispatchDeps) {
       if (account.active !== 1) throw forbidden("Account is disabled");
       // 4. signature: definitions with a signature cannot be saved until credentials exist.
       // 5. IP allowlist
-      const ip = clientIps.resolve(request, socketIp);
+      const ip = clientIps.resolve(request, socketIp());
       trace.ip = ip;
       if (identity) access.checkIp(identity, ip);
       // 6. rate limit: every authenticated call counts; anonymous calls count per client address.
