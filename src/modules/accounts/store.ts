@@ -19,6 +19,12 @@ export function createAccountsStore(db: Database) {
   const bySlugForDispatch = sqlite.prepare<{ id: string; slug: string; plan: string; credits: number | null; active: number }, [string]>(
     "SELECT id, slug, plan, credits, active FROM accounts WHERE slug = ?",
   );
+  // Lookups by key are on every management call: prepared once (drizzle otherwise builds and
+  // prepares the SQL on each call, which made GET /auth/me cost ~170 µs).
+  const accountByIdQuery = orm.select().from(accounts).where(eq(accounts.id, sql.placeholder("id"))).prepare();
+  const accountBySlugQuery = orm.select().from(accounts).where(eq(accounts.slug, sql.placeholder("slug"))).prepare();
+  const userByIdQuery = orm.select().from(users).where(eq(users.id, sql.placeholder("id"))).prepare();
+  const userByEmailQuery = orm.select().from(users).where(eq(users.email, sql.placeholder("email"))).prepare();
   const creditsOf = sqlite.prepare<{ credits: number | null; found: number }, [string]>(
     "SELECT credits, 1 AS found FROM accounts WHERE id = ?",
   );
@@ -32,8 +38,8 @@ export function createAccountsStore(db: Database) {
     insertAccount(row: NewAccount): AccountRow {
       return orm.insert(accounts).values(row).returning().get();
     },
-    accountById: (id: string) => orm.select().from(accounts).where(eq(accounts.id, id)).get(),
-    accountBySlug: (slug: string) => orm.select().from(accounts).where(eq(accounts.slug, slug)).get(),
+    accountById: (id: string): AccountRow | undefined => accountByIdQuery.get({ id }),
+    accountBySlug: (slug: string): AccountRow | undefined => accountBySlugQuery.get({ slug }),
     /** What dispatching a custom endpoint call needs, by one prepared statement (hot path). */
     dispatchInfo: (slug: string) => bySlugForDispatch.get(slug),
     listAccounts(limit: number, offset: number) {
@@ -59,8 +65,8 @@ export function createAccountsStore(db: Database) {
     insertUser(row: NewUser): UserRow {
       return orm.insert(users).values(row).returning().get();
     },
-    userById: (id: string) => orm.select().from(users).where(eq(users.id, id)).get(),
-    userByEmail: (email: string) => orm.select().from(users).where(eq(users.email, email)).get(),
+    userById: (id: string): UserRow | undefined => userByIdQuery.get({ id }),
+    userByEmail: (email: string): UserRow | undefined => userByEmailQuery.get({ email }),
     listUsers(accountId: string, limit: number, offset: number) {
       const rows = orm
         .select()
