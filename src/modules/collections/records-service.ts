@@ -9,7 +9,8 @@
  * version and source. Templates inside string literals are rendered by the caller's
  * `renderLiteral` after parsing and only ever become bound values; a filter with templates is
  * recompiled with the rendered values as constants so `field = '{{...}}'` can use an index just
- * like `field = 'x'`.
+ * like `field = 'x'`; where the SQL cannot depend on the values themselves, that compile is done
+ * once per kind of value and reused (filter-shapes.ts).
  *
  * In filters, `created_at` and `updated_at` are ISO 8601 text, exactly as records show them
  * (`created_at >= '2025-01-01'` works; compare with text, not numbers).
@@ -33,6 +34,7 @@ import {
 import { AppError, badRequest, conflict, notFound } from "../../http/errors";
 import { newId } from "../../ids";
 import { decodeCursor, encodeCursor, InvalidCursorError } from "./cursor";
+import { buildShape, fillShape, isTemplate, shapeFor, shapeKey, templateLiterals, templatesOnlyAgainstFields, type ShapeCache } from "./filter-shapes";
 import { FIELD_NAME, isDataPath, RESERVED_FIELDS, type CollectionDef } from "./definition";
 import type { CollectionsService } from "./service";
 import { recordFilterFields, UniqueViolation, type AggregateFunction, type CollectionsStore, type RecordQuery, type RecordRow, type SortKey, type Where } from "./store";
@@ -106,6 +108,8 @@ export const MAX_GROUPS = 1000;
 export const MAX_RETURNED = 1000;
 const AGGREGATES: readonly AggregateFunction[] = ["count", "sum", "avg", "min", "max"];
 const FILTER_CACHE_SIZE = 1000;
+/** Sorts remembered per collection version. */
+const SORT_CACHE_SIZE = 100;
 const MAX_SORT_KEYS = 8;
 const BATCH = 500;
 
@@ -113,7 +117,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 function toView(row: RecordRow, pick?: ReadonlySet<string>): RecordView {
   const data = JSON.parse(row.data) as RecordData;
-  if (!pick) return { id: row.id, created_at: iso(row.created_at), updated_at: iso(row.updated_at), ...data };
+  if (!pick) {
+    // Most records were never changed: one date text serves both (toISOString is the costly part of a row).
+    const created = iso(row.created_at);
+    return { id: row.id, created_at: created, updated_at: row.updated_at === row.created_at ? created : iso(row.updated_at), ...data };
+  }
   const view: Record<string, unknown> = {};
   if (pick.has("id")) view.id = row.id;
   if (pick.has("created_at")) view.created_at = iso(row.created_at);
@@ -128,60 +136,61 @@ function uniqueConflict(error: UniqueViolation): AppError {
   return conflict(`A record with this ${what} already exists`, { field: fields[0], fields });
 }
 
-/** Sort keys with what a cursor needs. */
+/** A compiled filter, its template literals and, when they can have one, its shapes (filter-shapes.ts). */
+interface CachedFilter {
+  filter: CompiledFilter;
+  templates: LiteralExpr[];
+  shapes: ShapeCache | null;
+}
+
+/** Sort keys with what a cursor needs; shared by the queries of one sort, so never changed. */
 interface SortPlan {
-  keys: SortKey[];
-  signature: string;
-  cursorable: boolean;
-  kinds: ("number" | "string")[];
+  readonly keys: readonly SortKey[];
+  readonly signature: string;
+  readonly cursorable: boolean;
+  readonly kinds: readonly ("number" | "string")[];
 }
 
 /** Marks a template whose rendered value cannot be a constant (objects, Dates): keep it a bound value. */
 class NotConstant extends Error {}
 
-function hasTemplates(node: Expr): boolean {
-  switch (node.kind) {
-    case "literal":
-      return typeof node.value === "string" && node.value.includes("{{");
-    case "logical":
-      return node.operands.some(hasTemplates);
-    case "not":
-      return hasTemplates(node.operand);
-    case "compare":
-      return hasTemplates(node.left) || hasTemplates(node.right);
-    case "in":
-      return hasTemplates(node.value) || node.items.some(hasTemplates);
-    default:
-      return false;
-  }
+/** What `render` gives for each template, as constants. @throws NotConstant */
+function renderConstants(templates: readonly LiteralExpr[], render: (raw: string) => unknown): LiteralValue[] {
+  return templates.map((node) => {
+    const value = render(node.value as string);
+    const literal = value === undefined ? null : value;
+    if (literal !== null && typeof literal !== "string" && typeof literal !== "number" && typeof literal !== "boolean") throw new NotConstant();
+    return literal as LiteralValue;
+  });
 }
 
-/** The same tree with every template literal replaced by its rendered value, as a literal. */
-function substitute(node: Expr, render: (raw: string) => unknown): Expr {
-  switch (node.kind) {
-    case "literal": {
-      if (typeof node.value !== "string" || !node.value.includes("{{")) return node;
-      const value = render(node.value);
-      const literal = value === undefined ? null : value;
-      if (literal !== null && typeof literal !== "string" && typeof literal !== "number" && typeof literal !== "boolean") throw new NotConstant();
-      return { kind: "literal", value: literal as LiteralValue, pos: node.pos } satisfies LiteralExpr;
+/** The same tree with the template literals (`templates`, in their order) replaced by `values`. */
+function substitute(node: Expr, templates: readonly LiteralExpr[], values: readonly LiteralValue[]): Expr {
+  const swap = (n: Expr): Expr => {
+    switch (n.kind) {
+      case "literal": {
+        const i = isTemplate(n) ? templates.indexOf(n) : -1;
+        return i < 0 ? n : ({ kind: "literal", value: values[i] as LiteralValue, pos: n.pos } satisfies LiteralExpr);
+      }
+      case "logical":
+        return { ...n, operands: n.operands.map(swap) };
+      case "not":
+        return { ...n, operand: swap(n.operand) };
+      case "compare":
+        return { ...n, left: swap(n.left), right: swap(n.right) };
+      case "in":
+        return { ...n, value: swap(n.value), items: n.items.map(swap) };
+      default:
+        return n;
     }
-    case "logical":
-      return { ...node, operands: node.operands.map((o) => substitute(o, render)) };
-    case "not":
-      return { ...node, operand: substitute(node.operand, render) };
-    case "compare":
-      return { ...node, left: substitute(node.left, render), right: substitute(node.right, render) };
-    case "in":
-      return { ...node, value: substitute(node.value, render), items: node.items.map((i) => substitute(i, render)) };
-    default:
-      return node;
-  }
+  };
+  return swap(node);
 }
 
 export function createRecordsService({ store, collections, maxAffected = 100, now = Date.now }: RecordsDeps) {
   const resolvers = new WeakMap<CollectionDef, FieldResolver>();
-  const filters = new Map<string, { filter: CompiledFilter; templated: boolean }>();
+  const sortPlans = new WeakMap<CollectionDef, Map<string, SortPlan>>();
+  const filters = new Map<string, CachedFilter>();
 
   const dataPath = (def: CollectionDef, path: string) => isDataPath(path, def.fieldMap, def.schemaless);
 
@@ -207,7 +216,8 @@ export function createRecordsService({ store, collections, maxAffected = 100, no
     }
     try {
       const filter = compileFilter(source, { fields: resolver(def) });
-      entry = { filter, templated: hasTemplates(filter.ast) };
+      const templates = templateLiterals(filter.ast);
+      entry = { filter, templates, shapes: templates.length > 0 && templatesOnlyAgainstFields(filter.ast) ? new Map() : null };
     } catch (error) {
       filterError(error);
     }
@@ -219,25 +229,44 @@ export function createRecordsService({ store, collections, maxAffected = 100, no
   /** SQL and bound values of a filter for one query. */
   function whereOf(def: CollectionDef, input: FilterInput | undefined): Where | undefined {
     if (!input) return undefined;
-    const { filter, templated } = compiled(def, input.source);
-    if (templated && input.renderLiteral) {
+    const entry = compiled(def, input.source);
+    if (entry.templates.length > 0 && input.renderLiteral) {
       // Rendered values become constants of a fresh compile: `x = 'text'` is then the plain
       // comparison an index serves. The tree is the parsed one; only literal values change.
-      let ast: Expr | undefined;
+      let values: LiteralValue[] | undefined;
       try {
-        ast = substitute(filter.ast, input.renderLiteral);
+        values = renderConstants(entry.templates, input.renderLiteral);
       } catch (error) {
         if (!(error instanceof NotConstant)) throw error;
       }
-      if (ast) {
+      if (values) {
+        const compileWith = (constants: readonly LiteralValue[]) =>
+          compileFilterAst(substitute(entry.filter.ast, entry.templates, constants), { fields: resolver(def) });
+        // Compiled once per kind of values (filter-shapes.ts) when the filter allows it.
+        const key = entry.shapes && shapeKey(values);
+        const shape = key ? shapeFor(entry.shapes!, key, () => buildShape(key, compileWith, input.ctx)) : null;
         try {
-          return compileFilterAst(ast, { fields: resolver(def) }).toSql({ ctx: input.ctx });
+          return shape ? fillShape(shape, values, input.ctx) : compileWith(values).toSql({ ctx: input.ctx });
         } catch (error) {
           filterError(error);
         }
       }
     }
-    return filter.toSql({ ctx: input.ctx, renderLiteral: input.renderLiteral });
+    return entry.filter.toSql({ ctx: input.ctx, renderLiteral: input.renderLiteral });
+  }
+
+  /** The sort plan of `sort`, parsed once per collection version (the same few sorts come back). */
+  function sortPlan(def: CollectionDef, sort: string | undefined): SortPlan {
+    let plans = sortPlans.get(def);
+    if (!plans) sortPlans.set(def, (plans = new Map()));
+    const key = sort ?? "";
+    let plan = plans.get(key);
+    if (!plan) {
+      plan = parseSort(def, sort);
+      if (plans.size >= SORT_CACHE_SIZE) plans.clear();
+      plans.set(key, plan);
+    }
+    return plan;
   }
 
   function parseSort(def: CollectionDef, sort: string | undefined): SortPlan {
@@ -300,7 +329,7 @@ export function createRecordsService({ store, collections, maxAffected = 100, no
   /** The page query of a list call, checked. */
   function plan(def: CollectionDef, options: ListOptions) {
     const limit = checkLimit(options.limit);
-    const sort = parseSort(def, options.sort);
+    const sort = sortPlan(def, options.sort);
     const pick = pickOf(def, options.fields);
     const where = whereOf(def, options.filter);
     const offset = options.offset ?? 0;

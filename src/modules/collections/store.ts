@@ -15,7 +15,8 @@
  *
  * Declared indexes are expression indexes on `json_extract("data", '$."f"')`, written by
  * `jsonPathField` exactly as filters write the field, so SQLite matches the two and uses the index.
- * Statements are prepared once per SQL text and kept in a bounded cache.
+ * Statements are prepared once per SQL text and kept in a bounded cache; the text of a page
+ * SELECT is itself remembered per table, filter SQL and sort, so a repeated query builds nothing.
  */
 import { Database as Sqlite, SQLiteError, type Statement } from "bun:sqlite";
 import { jsonPathField, type FieldResolver, type Scalar } from "../../expr";
@@ -82,6 +83,8 @@ export class UniqueViolation extends Error {
 
 const TABLE = /^rec_[a-z0-9]{1,60}$/;
 const STATEMENT_CACHE_SIZE = 500;
+/** Filter SQL texts whose page SELECTs are remembered (all are forgotten when more come). */
+const PAGE_TEXT_FILTERS = 1000;
 const RECORD_COLUMNS = "seq, id, data, created_at, updated_at";
 
 function checkTable(table: string): string {
@@ -130,38 +133,46 @@ function jsonPathLiteral(path: string): string {
 
 /** The SELECT of one page, with its parameters in order. */
 export function buildRecordQuery(table: string, query: RecordQuery): { sql: string; params: Scalar[] } {
+  return { sql: recordQuerySql(table, query), params: recordQueryParams(query) };
+}
+
+function checkAfter(query: RecordQuery) {
+  if (query.after && query.after.length !== query.sort.length) throw new Error("cursor does not match the sort");
+}
+
+/** The text of a page SELECT: it depends on the filter's SQL, the sort and whether `after`/`offset` are given, not on values. */
+function recordQuerySql(table: string, query: RecordQuery): string {
   const t = checkTable(table);
+  checkAfter(query);
   const conditions: string[] = [];
-  const params: Scalar[] = [];
-  if (query.where) {
-    conditions.push(query.where.sql);
-    params.push(...query.where.params);
-  }
+  if (query.where) conditions.push(query.where.sql);
   if (query.after) {
-    if (query.after.length !== query.sort.length) throw new Error("cursor does not match the sort");
     // Keyset: strictly after the last row in sort order (k1 > v1) OR (k1 = v1 AND k2 > v2) ...
-    const alternatives: string[] = [];
-    query.sort.forEach((key, i) => {
-      const parts: string[] = [];
-      for (let j = 0; j < i; j++) {
-        parts.push(`${keySql(query.sort[j]!)} = ?`);
-        params.push(query.after![j]!);
-      }
+    const alternatives = query.sort.map((key, i) => {
+      const parts = query.sort.slice(0, i).map((earlier) => `${keySql(earlier)} = ?`);
       parts.push(`${keySql(key)} ${key.desc ? "<" : ">"} ?`);
-      params.push(query.after![i]!);
-      alternatives.push(parts.join(" AND "));
+      return parts.join(" AND ");
     });
     conditions.push(alternatives.length === 1 ? alternatives[0]! : `(${alternatives.map((a) => `(${a})`).join(" OR ")})`);
   }
   const where = conditions.length ? ` WHERE ${conditions.join(" AND ")}` : "";
   const order = query.sort.map((key) => `${keySql(key)}${key.desc ? " DESC" : ""}`).join(", ");
-  params.push(query.limit);
-  let sql = `SELECT ${RECORD_COLUMNS} FROM ${t}${where} ORDER BY ${order} LIMIT ?`;
-  if (query.offset) {
-    sql += " OFFSET ?";
-    params.push(query.offset);
+  return `SELECT ${RECORD_COLUMNS} FROM ${t}${where} ORDER BY ${order} LIMIT ?${query.offset ? " OFFSET ?" : ""}`;
+}
+
+/** The values of `recordQuerySql`'s placeholders, in order. */
+function recordQueryParams(query: RecordQuery): Scalar[] {
+  checkAfter(query);
+  const params: Scalar[] = query.where ? [...query.where.params] : [];
+  const after = query.after;
+  if (after) {
+    for (let i = 0; i < after.length; i++) {
+      for (let j = 0; j <= i; j++) params.push(after[j]!);
+    }
   }
-  return { sql, params };
+  params.push(query.limit);
+  if (query.offset) params.push(query.offset);
+  return params;
 }
 
 /** The aggregate SELECT (see the records service for the semantics). */
@@ -194,6 +205,32 @@ export function buildAggregateQuery(table: string, query: AggregateQuery): { sql
 export function createCollectionsStore(db: Database) {
   const sqlite: Sqlite = db.sqlite;
 
+  // ---- page SELECT texts ------------------------------------------------------------------
+  // The records service passes the same table and filter strings and the same sort arrays again
+  // and again (it caches filters and sorts), so a page's SQL is found through maps keyed by them
+  // (strings keep their hash, arrays are keyed by identity) instead of being rebuilt and hashed
+  // anew on every query.
+  const pageTexts = new Map<string, Map<string, WeakMap<readonly SortKey[], string[]>>>();
+  let pageFilters = 0;
+  function pageSql(table: string, query: RecordQuery): string {
+    if (pageFilters >= PAGE_TEXT_FILTERS) {
+      pageTexts.clear();
+      pageFilters = 0;
+    }
+    let byFilter = pageTexts.get(table);
+    if (!byFilter) pageTexts.set(table, (byFilter = new Map()));
+    const filterSql = query.where?.sql ?? "";
+    let bySort = byFilter.get(filterSql);
+    if (!bySort) {
+      byFilter.set(filterSql, (bySort = new WeakMap()));
+      pageFilters++;
+    }
+    let texts = bySort.get(query.sort);
+    if (!texts) bySort.set(query.sort, (texts = []));
+    const variant = (query.after ? 1 : 0) + (query.offset ? 2 : 0);
+    return (texts[variant] ??= recordQuerySql(table, query));
+  }
+
   // ---- statement cache --------------------------------------------------------------------
   const statements = new Map<string, Statement>();
   function stmt(sql: string): Statement {
@@ -213,6 +250,7 @@ export function createCollectionsStore(db: Database) {
     return s;
   }
   function forgetTable(table: string) {
+    pageTexts.delete(table);
     const quoted = `"${table}"`;
     for (const [sql, s] of statements) {
       if (sql.includes(quoted)) {
@@ -362,8 +400,7 @@ export function createCollectionsStore(db: Database) {
     },
 
     selectRecords(table: string, query: RecordQuery): RecordRow[] {
-      const { sql, params } = buildRecordQuery(table, query);
-      return stmt(sql).all(...params) as RecordRow[];
+      return stmt(pageSql(table, query)).all(...recordQueryParams(query)) as RecordRow[];
     },
     countRecords(table: string, where?: Where): number {
       const t = checkTable(table);
