@@ -21,6 +21,7 @@ import { createHttpCapability } from "./engine/outbound-http";
 import { createDispatcher } from "./modules/endpoints/dispatch";
 import { createEndpointsService } from "./modules/endpoints/service";
 import { createEndpointsStore } from "./modules/endpoints/store";
+import { historyPathFor, moveLegacyExecutions, openHistoryDatabase } from "./db/history";
 import { createHistoryThread } from "./modules/executions/history-thread";
 import { createExecutionRecorder } from "./modules/executions/recorder";
 import { createRetention } from "./modules/executions/retention";
@@ -70,15 +71,18 @@ export function createServices({ config, db, logger }: AppDeps) {
   const collectionsStore = createCollectionsStore(db);
   const collections = createCollectionsService({ store: collectionsStore, inUse: endpoints.usingCollection });
   const records = createRecordsService({ store: collectionsStore, collections });
-  const executionsStore = createExecutionsStore(db);
+  const historyDb = openHistoryDatabase(historyPathFor(db.path), { synchronous: config.dbSynchronous });
+  const moved = moveLegacyExecutions(db, historyDb);
+  if (moved > 0) logger.info("moved execution history to its own database", { records: moved, file: historyDb.path });
+  const executionsStore = createExecutionsStore(historyDb);
   // Small, frequent batches: a big one (redaction, truncation, insert) stalls the event loop and
   // shows up in every request's p99.
   const historyWrites = { maxBatch: 100, maxResultBytes: 4096 };
   const recorder = createExecutionRecorder(
     executionsStore,
     logger,
-    config.historyThread && db.path !== ":memory:"
-      ? { sink: createHistoryThread(executionsStore, logger, { path: db.path, synchronous: config.dbSynchronous, ...historyWrites }) }
+    config.historyThread && historyDb.path !== ":memory:"
+      ? { sink: createHistoryThread(executionsStore, logger, { path: historyDb.path, synchronous: config.dbSynchronous, ...historyWrites }) }
       : { flushIntervalMs: 50, ...historyWrites },
   );
   const retention = createRetention(executionsStore, logger, { maxAgeMs: config.historyMaxAgeMs, maxPerEndpoint: config.historyMaxPerEndpoint });
@@ -105,6 +109,8 @@ export function createServices({ config, db, logger }: AppDeps) {
     endpointsStore,
     collections,
     records,
+    /** The execution history's own database (db/history.ts). */
+    historyDb,
     executionsStore,
     recorder,
     retention,
@@ -128,6 +134,7 @@ export function createServices({ config, db, logger }: AppDeps) {
       retention.stop();
       recorder.stop();
       usage.stop();
+      historyDb.close();
     },
   };
 }

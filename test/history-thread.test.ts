@@ -21,7 +21,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const rowsOf = (endpointId: string) =>
-  t.db.sqlite.query<{ id: string; steps: string }, [string]>("SELECT id, steps FROM executions WHERE endpoint_id = ?").all(endpointId);
+  t.services.historyDb.sqlite.query<{ id: string; steps: string }, [string]>("SELECT id, steps FROM executions WHERE endpoint_id = ?").all(endpointId);
 
 describe("history writer thread", () => {
   test("calls are stored by the thread, redacted; flush() waits for them", async () => {
@@ -55,7 +55,7 @@ describe("history writer thread", () => {
     const logger = createMemoryLogger();
     const store = { rows: [] as ExecutionRecord[], insertMany: (r: readonly ExecutionRecord[]) => void store.rows.push(...r) };
     // The thread writes the real database; `store` is only the fallback and must stay unused until stop.
-    const thread = createHistoryThread(store, logger, { path: t.db.path, synchronous: "NORMAL", maxBatch: 10, maxResultBytes: 4096 });
+    const thread = createHistoryThread(store, logger, { path: t.services.historyDb.path, synchronous: "NORMAL", maxBatch: 10, maxResultBytes: 4096 });
     const recorder = createExecutionRecorder(store, logger, { sink: thread });
     const rec = (id: string): ExecutionRecord => ({ id, account_id: "acc_x", endpoint_id: "ep_stop", kind: "endpoint", status: "completed", http_status: 200, method: "GET", path: "/", started_at: Date.now(), duration_ms: 1, steps: [] });
     for (let i = 0; i < 35; i++) recorder.record(rec(`exe_stop_${i}`), []);

@@ -38,6 +38,11 @@ export const endpoints = sqliteTable(
   (table) => [uniqueIndex("endpoints_route").on(table.accountId, table.method, table.pathKey)],
 );
 
+/**
+ * Where execution history was kept before it moved to history.db (db/history.ts). Nothing writes
+ * here any more: rows an older version left are moved over at start, and the table stays empty
+ * until a later migration drops it.
+ */
 export const executions = sqliteTable(
   "executions",
   {

@@ -15,7 +15,7 @@ const records: ExecutionRecord[] = [];
 
 beforeAll(async () => {
   testApp = await createIdentityTestApp();
-  store = createExecutionsStore(testApp.db);
+  store = testApp.services.executionsStore;
   const { services } = testApp;
   testApp.app.use(
     executionsRoutes({ store, access: services.access, clientIps: services.clientIps, endpointExists: (acc, ep) => endpoints.has(`${acc}/${ep}`) }),

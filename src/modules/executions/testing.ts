@@ -1,22 +1,20 @@
 /**
  * @module modules/executions/testing
- * Fixtures for this module's tests: a real, migrated SQLite file in a temp dir and records.
+ * Fixtures for this module's tests: a real history database file in a temp dir, and records.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { migrate } from "../../db/migrate";
-import { DATABASE_FILE, openDatabase } from "../../db/open";
+import { HISTORY_FILE, openHistoryDatabase } from "../../db/history";
 import { newId } from "../../ids";
 import { createExecutionsStore } from "./store";
 import type { ExecutionRecord } from "./types";
 
-/** A migrated database file of its own, with the executions store over it. */
+/** A history database file of its own, with the executions store over it. */
 export function openTestStore() {
   const dir = mkdtempSync(join(tmpdir(), "sb-exec-"));
-  const path = join(dir, DATABASE_FILE);
-  const db = openDatabase(path);
-  migrate(db.sqlite);
+  const path = join(dir, HISTORY_FILE);
+  const db = openHistoryDatabase(path);
   const store = createExecutionsStore(db);
   return {
     db,
