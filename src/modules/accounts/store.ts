@@ -4,6 +4,7 @@
  */
 import { and, count, eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/open";
+import { returningOne } from "../../db/returning";
 import { accounts, users } from "../../db/schema";
 
 export type AccountRow = typeof accounts.$inferSelect;
@@ -56,7 +57,7 @@ export function createAccountsStore(db: Database) {
      * unlimited, or `false` when it holds too few (nothing is taken then).
      */
     spendCredits(accountId: string, amount: number): number | null | false {
-      const spent = spend.get(amount, accountId, amount);
+      const spent = returningOne(spend, amount, accountId, amount);
       if (spent) return spent.credits;
       const current = creditsOf.get(accountId);
       return current && current.credits === null ? null : false;

@@ -6,6 +6,7 @@
  */
 import { eq } from "drizzle-orm";
 import type { Database } from "../../db/open";
+import { returningOne } from "../../db/returning";
 import { sessions } from "../../db/schema";
 
 /** The user and account columns every principal lookup returns. */
@@ -79,7 +80,7 @@ export function createAuthStore(db: Database) {
       return sqlite
         .transaction(() => {
           if (refillIntervalMs !== null) refill.run(now, keyId, now - refillIntervalMs);
-          return takeUse.get(keyId)?.remaining ?? null;
+          return returningOne(takeUse, keyId)?.remaining ?? null;
         })
         .immediate();
     },

@@ -21,6 +21,7 @@
 import { Database as Sqlite, SQLiteError, type Statement } from "bun:sqlite";
 import { jsonPathField, type FieldResolver, type Scalar } from "../../expr";
 import type { Database } from "../../db/open";
+import { returningOne } from "../../db/returning";
 import type { IndexDef } from "./definition";
 
 /** A stored collection row, raw (fields and indexes as JSON text). */
@@ -313,7 +314,7 @@ export function createCollectionsStore(db: Database) {
       insertCollection.run(row.id, row.account_id, row.name, row.table_name, row.fields, row.indexes, row.created_at, row.updated_at);
     },
     updateCollection: (id: string, patch: { name: string; fields: string; indexes: string; updatedAt: number }) =>
-      updateCollection.get(patch.name, patch.fields, patch.indexes, patch.updatedAt, id)!,
+      returningOne(updateCollection, patch.name, patch.fields, patch.indexes, patch.updatedAt, id)!,
     deleteCollection: (id: string) => void deleteCollection.run(id),
 
     // ---- DDL (call inside `transaction` so a failure changes nothing) ---------------------
@@ -385,7 +386,7 @@ export function createCollectionsStore(db: Database) {
         `INSERT INTO ${t} (id, data, created_at, updated_at) ` +
         `SELECT ?1, ?2, c, c FROM (SELECT max(?3, COALESCE((SELECT created_at FROM ${t} ORDER BY seq DESC LIMIT 1), 0)) AS c) ` +
         `RETURNING ${RECORD_COLUMNS}`;
-      return guarded(table, () => stmt(sql).get(id, data, now) as RecordRow);
+      return guarded(table, () => returningOne(stmt(sql), id, data, now) as RecordRow);
     },
     recordById(table: string, id: string): RecordRow | null {
       return stmt(`SELECT ${RECORD_COLUMNS} FROM ${checkTable(table)} WHERE id = ?`).get(id) as RecordRow | null;
@@ -393,7 +394,7 @@ export function createCollectionsStore(db: Database) {
     /** Replaces a record's data; updated_at never goes below created_at. */
     updateRecord(table: string, seq: number, data: string, now: number): RecordRow {
       const sql = `UPDATE ${checkTable(table)} SET data = ?, updated_at = max(?, created_at) WHERE seq = ? RETURNING ${RECORD_COLUMNS}`;
-      return guarded(table, () => stmt(sql).get(data, now, seq) as RecordRow);
+      return guarded(table, () => returningOne(stmt(sql), data, now, seq) as RecordRow);
     },
     deleteRecord(table: string, seq: number): void {
       stmt(`DELETE FROM ${checkTable(table)} WHERE seq = ?`).run(seq);
