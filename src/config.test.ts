@@ -10,6 +10,7 @@ describe("loadConfig", () => {
     expect(config).toMatchObject({ host: "127.0.0.1", port: 8080, dataDir: "/srv/sb_data", logFormat: "text", bodyLimitBytes: 1024 * 1024 });
     expect(config.trustProxy).toEqual([]);
     expect(config.outboundAllowPrivate).toBe(false);
+    expect(config.historyThread).toBe(true);
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -26,7 +27,9 @@ describe("loadConfig", () => {
       SWITCHBOARD_ADMIN_EMAIL: "a@b.c",
       SWITCHBOARD_ADMIN_PASSWORD: "pw",
       SWITCHBOARD_BODY_LIMIT: "512kb",
+      SWITCHBOARD_HISTORY_THREAD: "false",
     });
+    expect(config.historyThread).toBe(false);
     expect(config.trustProxy).toEqual(["10.0.0.0/8", "::1/128", "192.168.1.5/32"]);
     expect(config.outboundAllowPrivate).toBe(true);
     expect(config.bodyLimitBytes).toBe(512 * 1024);
