@@ -75,8 +75,8 @@ export function createServices({ config, db, logger }: AppDeps) {
   const moved = moveLegacyExecutions(db, historyDb);
   if (moved > 0) logger.info("moved execution history to its own database", { records: moved, file: historyDb.path });
   const executionsStore = createExecutionsStore(historyDb);
-  // Small, frequent batches: a big one (redaction, truncation, insert) stalls the event loop and
-  // shows up in every request's p99.
+  // Small, frequent batches: written in this thread (SWITCHBOARD_HISTORY_THREAD=false), a big one
+  // (redaction, truncation, insert) stalls the event loop and shows up in every request's p99.
   const historyWrites = { maxBatch: 100, maxResultBytes: 4096 };
   const recorder = createExecutionRecorder(
     executionsStore,

@@ -132,11 +132,6 @@ function jsonPathLiteral(path: string): string {
   return extract.slice(extract.indexOf("'"), extract.lastIndexOf(")"));
 }
 
-/** The SELECT of one page, with its parameters in order. */
-export function buildRecordQuery(table: string, query: RecordQuery): { sql: string; params: Scalar[] } {
-  return { sql: recordQuerySql(table, query), params: recordQueryParams(query) };
-}
-
 function checkAfter(query: RecordQuery) {
   if (query.after && query.after.length !== query.sort.length) throw new Error("cursor does not match the sort");
 }
@@ -425,10 +420,10 @@ export function createCollectionsStore(db: Database) {
 
     /** EXPLAIN QUERY PLAN of a page query: one line per plan step. */
     explain(table: string, query: RecordQuery): string[] {
-      const { sql, params } = buildRecordQuery(table, query);
-      const s = sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`);
+      // The very text a page query runs, so the plan shown is the plan used.
+      const s = sqlite.prepare(`EXPLAIN QUERY PLAN ${pageSql(table, query)}`);
       try {
-        return (s.all(...params) as { detail: string }[]).map((r) => r.detail);
+        return (s.all(...recordQueryParams(query)) as { detail: string }[]).map((r) => r.detail);
       } finally {
         s.finalize(); // an EXPLAIN statement left open keeps the schema locked (PRAGMA optimize fails)
       }

@@ -5,7 +5,7 @@
  * retried one by one so one bad record loses only itself. Shared by the in-thread recorder and
  * the history writer thread, which must store exactly the same thing.
  */
-import type { LogFields, LogLevel } from "../../log";
+import type { LogFields, Logger, LogLevel } from "../../log";
 import { sanitizeRecord } from "./sanitize";
 import type { ExecutionsStore } from "./store";
 import type { ExecutionRecord } from "./types";
@@ -17,6 +17,9 @@ export interface QueuedExecution {
 }
 
 export type HistoryLog = (level: Exclude<LogLevel, "debug" | "info">, msg: string, fields: LogFields) => void;
+
+/** A HistoryLog writing to `logger` (in the thread that owns the logger). */
+export const historyLogTo = (logger: Logger): HistoryLog => (level, msg, fields) => logger[level](msg, fields);
 
 export function writeExecutions(
   store: Pick<ExecutionsStore, "insertMany">,

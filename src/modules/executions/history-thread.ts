@@ -11,7 +11,7 @@
  * thread cannot start or dies, slices are written in this thread instead, and that is logged.
  */
 import type { Logger } from "../../log";
-import { writeExecutions, type QueuedExecution } from "./history-batch";
+import { historyLogTo, writeExecutions, type QueuedExecution } from "./history-batch";
 import { CLOSED, DONE_SEQ, FAILED, SLOTS, type HistoryWorkerLog, type HistoryWorkerMessage } from "./history-protocol";
 import type { HistorySink } from "./recorder";
 import { sanitizeRecord } from "./sanitize";
@@ -69,8 +69,8 @@ export function createHistoryThread(fallbackStore: Pick<ExecutionsStore, "insert
   let closed = false;
   let posted = 0;
 
-  const writeHere = (queued: QueuedExecution[]) =>
-    writeExecutions(fallbackStore, queued, batchOptions, (level, msg, fields) => logger[level](msg, fields));
+  const log = historyLogTo(logger);
+  const writeHere = (queued: QueuedExecution[]) => writeExecutions(fallbackStore, queued, batchOptions, log);
 
   function start(): Worker | undefined {
     if (worker || failed) return worker;

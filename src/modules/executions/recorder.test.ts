@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { createMemoryLogger } from "../../log";
 import { REDACTED } from "./redact";
-import { createExecutionRecorder, sanitizeRecord, type RecorderOptions } from "./recorder";
+import { createExecutionRecorder, type RecorderOptions } from "./recorder";
+import { sanitizeRecord } from "./sanitize";
 import type { ExecutionsStore } from "./store";
 import { makeRecord, openTestStore } from "./testing";
 

@@ -9,11 +9,9 @@
  * slowed or memory grown without bound.
  */
 import type { Logger } from "../../log";
-import { writeExecutions, type QueuedExecution } from "./history-batch";
+import { historyLogTo, writeExecutions, type QueuedExecution } from "./history-batch";
 import type { ExecutionsStore } from "./store";
 import type { ExecutionRecord } from "./types";
-
-export { sanitizeRecord } from "./sanitize";
 
 export interface RecorderOptions {
   /** How long a record may wait before it is written. */
@@ -61,8 +59,9 @@ const TIMED_SLICES = 4;
 
 /** The in-thread sink: sanitize and insert through the store, in transactions of `maxBatch`. */
 export function inlineHistorySink(store: Pick<ExecutionsStore, "insertMany">, logger: Logger, options: { maxBatch: number; maxResultBytes: number }): HistorySink {
+  const log = historyLogTo(logger);
   return {
-    write: (queued) => writeExecutions(store, queued, options, (level, msg, fields) => logger[level](msg, fields)),
+    write: (queued) => writeExecutions(store, queued, options, log),
     settle() {},
     close() {},
     sliceSize: options.maxBatch,
