@@ -102,6 +102,28 @@ describe("runPipeline", () => {
     expect(outcome.steps.map((s) => s.status)).toEqual(["completed", "skipped"]);
   });
 
+  test("a promise that has already settled is taken as it is: no timer is armed for it", async () => {
+    // The records capability answers inside Promise.resolve/reject; racing those against the
+    // deadline would build a controller and a timer per request for nothing.
+    const realSetTimeout = globalThis.setTimeout;
+    let timers = 0;
+    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => (timers++, realSetTimeout(...args))) as typeof setTimeout;
+    try {
+      const ok = await pipeline([action("settled", () => Promise.resolve({ n: 1 })), action("next", (ctx) => ctx.results[0])]);
+      expect(ok.status).toBe("completed");
+      expect(ok.results).toEqual([{ n: 1 }, { n: 1 }]);
+      const refused = await pipeline([action("refused", () => Promise.reject(new ActionError("NOT_FOUND", "no such record")))]);
+      expect(refused.error).toMatchObject({ code: "NOT_FOUND", status: 404, action_index: 0, message: "no such record" });
+      expect(refused.steps[0]).toMatchObject({ status: "failed", error: { code: "NOT_FOUND" } });
+      expect(timers).toBe(0);
+      // A pending one still is raced against the deadline.
+      await pipeline([action("pending", () => new Promise((resolve) => realSetTimeout(resolve, 1)))]);
+      expect(timers).toBeGreaterThan(0);
+    } finally {
+      globalThis.setTimeout = realSetTimeout;
+    }
+  });
+
   test("a client already gone when a pending action starts ends the run", async () => {
     const client = new AbortController();
     client.abort();

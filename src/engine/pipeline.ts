@@ -134,8 +134,12 @@ async function runActions(
         },
       };
       let result = action.run(ctx, config);
-      // Only a pending result needs the deadline raced against it; a plain value is already here.
-      if (isThenable(result)) result = await guard.race(result);
+      // Only a pending result needs the deadline raced against it. A plain value, or a promise that
+      // has already settled (the records capability answers synchronously inside one), is here.
+      if (isThenable(result)) {
+        const done = settled(result);
+        result = done ? done.value : await guard.race(result);
+      }
       finish();
       step.result = result;
       results.push(result);
@@ -158,6 +162,18 @@ async function runActions(
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+/** The outcome of a promise that has already settled, as a box; undefined while it is pending. */
+function settled(value: PromiseLike<unknown>): { value: unknown } | undefined {
+  if (!(value instanceof Promise)) return undefined;
+  const status = Bun.peek.status(value);
+  if (status === "fulfilled") return { value: Bun.peek(value) };
+  if (status === "rejected") {
+    value.catch(() => {}); // handled here: the error is thrown into the step below
+    throw Bun.peek(value);
+  }
+  return undefined;
 }
 
 function isAbortError(error: unknown): boolean {
