@@ -64,6 +64,17 @@ describe("redactSecrets", () => {
     test(`isSecretKey(${key}) = ${secret}`, () => expect(isSecretKey(key)).toBe(secret));
   }
 
+  test("verdicts are remembered per key and stay right past the memo's size and for long keys", () => {
+    const long = `${"x".repeat(100)}_access_token`;
+    for (let round = 0; round < 2; round++) {
+      expect(isSecretKey(long)).toBe(true);
+      expect(isSecretKey("refresh_token")).toBe(true);
+      expect(isSecretKey("customer_id")).toBe(false);
+    }
+    for (let i = 0; i < 12_000; i++) expect(isSecretKey(`field_${i}`)).toBe(false);
+    expect(isSecretKey("db_password")).toBe(true);
+  });
+
   test("does not change its input", () => {
     const input = { a: { b: SECRET }, password: "x" };
     redactSecrets(input, [SECRET]);

@@ -21,10 +21,21 @@ export const MAX_DEPTH = 32;
 const SECRET_KEYS = new Set(["authorization", "proxyauthorization", "cookie", "setcookie", "password", "passwd", "secret", "token", "apikey", "xapikey"]);
 const SECRET_KEY_SUFFIXES = ["password", "secret", "token", "apikey"];
 
+// Results repeat the same few keys (every record of a query has the same fields), so each key's
+// verdict is remembered: normalizing it again was most of what scrubbing a result cost.
+const verdicts = new Map<string, boolean>();
+const MAX_VERDICTS = 10_000;
+
 /** True for object keys and header names whose value is a secret whatever it holds. */
 export function isSecretKey(key: string): boolean {
-  const name = key.toLowerCase().replace(/[^a-z0-9]/g, "");
-  return SECRET_KEYS.has(name) || SECRET_KEY_SUFFIXES.some((suffix) => name.endsWith(suffix));
+  let secret = verdicts.get(key);
+  if (secret === undefined) {
+    const name = key.toLowerCase().replace(/[^a-z0-9]/g, "");
+    secret = SECRET_KEYS.has(name) || SECRET_KEY_SUFFIXES.some((suffix) => name.endsWith(suffix));
+    if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+    if (key.length <= 64) verdicts.set(key, secret);
+  }
+  return secret;
 }
 
 /** The needles to search for: long enough, deduplicated, longest first (a secret may contain another). */
