@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ADMIN, createIdentityTestApp, type TestApp } from "./helpers/app";
 import { registerTestActions } from "./helpers/endpoints";
+import { DISPATCH_ROUTE, dispatchNativeRoutes } from "../src/modules/endpoints/dispatch-routes";
 
 let t: TestApp;
 let admin: string;
@@ -112,6 +113,31 @@ describe("dispatch order: each failing step stops everything after it", () => {
     expect(wrongMethod.json.error.code).toBe("METHOD_NOT_ALLOWED");
     await remove(lit.id);
     await remove(param.id);
+  });
+
+  test("refusals before the body is read are answered synchronously; a call let in is a promise", async () => {
+    // The listening server's route (Bun's router): a flood of bad keys or unknown paths must
+    // cost no promise, timer or body read per call.
+    const ep = await define({ name: "sync", path: "/sync", method: "POST", actions: [{ type: "count_calls" }] });
+    const route = dispatchNativeRoutes(t.services.dispatch, t.logger, t.config.bodyLimitBytes)[DISPATCH_ROUTE];
+    const socket = { requestIP: () => ({ address: "127.0.0.1", family: "IPv4", port: 1 }) } as never;
+    const send = (path: string, token?: string) =>
+      route(new Request(`http://localhost/api/v1/x/default${path}`, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: "{}" }), socket);
+    const before = calls.count;
+    for (const [path, token, status] of [["/sync", `sb_${"x".repeat(32)}`, 401], ["/sync", undefined, 401], ["/nothing", admin, 404]] as const) {
+      const refused = send(path, token);
+      expect(refused).toBeInstanceOf(Response);
+      const res = refused as Response;
+      expect(res.status).toBe(status);
+      expect(res.headers.get("x-execution-id")).toMatch(/^exe_/);
+      expect(res.headers.get("x-request-id")).toMatch(/^req_/);
+      expect((await res.json()).success).toBe(false);
+    }
+    const admitted = send("/sync", admin);
+    expect(admitted).toBeInstanceOf(Promise);
+    expect((await admitted).status).toBe(200);
+    expect(calls.count).toBe(before + 1);
+    await remove(ep.id);
   });
 
   test("401 without or with a bad token; 403 for a manage-only key or another account's token", async () => {

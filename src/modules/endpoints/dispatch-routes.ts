@@ -29,18 +29,18 @@ export const DISPATCH_ROUTE = "/api/v1/x/:slug/*";
  */
 export function dispatchNativeRoutes(dispatch: ReturnType<typeof createDispatcher>, logger: Logger, bodyLimitBytes: number) {
   return {
-    [DISPATCH_ROUTE]: async (request: Request, server: Server<unknown>) => {
+    [DISPATCH_ROUTE]: (request: Request, server: Server<unknown>): Response | Promise<Response> => {
       const start = performance.now();
       const requestId = requestIdFor(request);
       const path = pathOf(request.url);
-      let response: Response;
+      let response: Response | Promise<Response>;
       try {
         checkDeclaredLength(request, bodyLimitBytes);
         // Bun routed it here, so the path starts with the prefix: `<slug>/<rest>`.
         const tail = path.slice(DISPATCH_PREFIX.length);
         const slash = tail.indexOf("/");
         const slug = slash < 0 ? tail : tail.slice(0, slash);
-        response = await dispatch({
+        response = dispatch({
           request,
           slug: slug.includes("%") ? decodeURIComponent(slug) : slug,
           rest: slash < 0 ? "" : tail.slice(slash + 1),
@@ -51,8 +51,15 @@ export function dispatchNativeRoutes(dispatch: ReturnType<typeof createDispatche
         const appError = error instanceof AppError ? error : badRequest("Malformed request");
         response = new Response(JSON.stringify(errorBody(appError)), { status: appError.status, headers: { "content-type": "application/json", "x-request-id": requestId } });
       }
-      writeAccessLine(logger, request.method, path, response.status, start, requestId);
-      return response;
+      // A refusal comes back as a Response: it is logged and answered without a promise.
+      if (response instanceof Response) {
+        writeAccessLine(logger, request.method, path, response.status, start, requestId);
+        return response;
+      }
+      return response.then((done) => {
+        writeAccessLine(logger, request.method, path, done.status, start, requestId);
+        return done;
+      });
     },
   };
 }

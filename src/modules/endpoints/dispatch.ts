@@ -57,8 +57,16 @@ export interface DispatchInput {
 const IDEMPOTENT_METHODS = new Set(["POST", "PUT", "PATCH"]);
 const MAX_IDEMPOTENCY_KEY = 255;
 
-/** What a dispatch produced, for the execution record. */
-interface Trace {
+type DispatchAccount = NonNullable<ReturnType<AccountsService["dispatchInfo"]>>;
+
+/** One call as it goes: the answer's extra headers and what its execution record needs. */
+interface Call {
+  readonly input: DispatchInput;
+  readonly executionId: string;
+  readonly startedAt: number;
+  readonly t0: number;
+  /** X-Execution-Id, X-Request-Id, CORS and rate-limit headers, added to whatever is answered. */
+  readonly headers: Record<string, string>;
   endpoint?: CompiledEndpoint;
   identity?: Identity;
   token?: string;
@@ -67,78 +75,92 @@ interface Trace {
   error?: { code: string; message: string };
 }
 
+/** A call let in by steps 1-6, which need no body and nothing asynchronous. */
+interface Admitted {
+  account: DispatchAccount;
+  endpoint: CompiledEndpoint;
+  params: Record<string, string>;
+  identity: Identity | undefined;
+  ip: string | undefined;
+}
+
+// Shared by every error answer; toResponse copies it, nothing writes to it.
+const JSON_TYPE: Readonly<Record<string, string>> = Object.freeze({ "content-type": "application/json" });
+
 export function createDispatcher(deps: DispatchDeps) {
   const { endpoints, store, accounts, access, clientIps, recorder, logger } = deps;
 
-  return async function dispatch({ request, slug, rest, socketIp, requestId }: DispatchInput): Promise<Response> {
+  /**
+   * A refusal in steps 1-6 (bad keys, unknown paths, limits) is answered synchronously, with no
+   * promise on the way: a flood of them must stay cheap. Only a call that was let in goes async.
+   */
+  return function dispatch(input: DispatchInput): Response | Promise<Response> {
     const executionId = newId("exe");
-    const startedAt = Date.now();
-    const t0 = performance.now();
     const headers: Record<string, string> = { "x-execution-id": executionId };
-    if (requestId) headers["x-request-id"] = requestId;
-    const trace: Trace = { steps: [] };
-    let answer: EndpointAnswer;
-
+    if (input.requestId) headers["x-request-id"] = input.requestId;
+    const call: Call = { input, executionId, startedAt: Date.now(), t0: performance.now(), headers, steps: [] };
+    let admitted: Admitted | EndpointAnswer;
     try {
-      answer = await run();
+      admitted = admit(call);
     } catch (error) {
-      const appError = error instanceof AppError ? error : new AppError("INTERNAL_ERROR", "Internal error", { cause: error });
-      if (!(error instanceof AppError)) logger.error("dispatch failed", { execution_id: executionId, error: String((error as Error)?.stack ?? error) });
-      Object.assign(headers, appError.headers);
-      trace.error ??= { code: appError.code, message: appError.message };
-      answer = { status: appError.status, headers: { "content-type": "application/json" }, body: JSON.stringify(errorBody(appError)) };
+      return finish(call, failure(call, error));
     }
-    // A call refused at authentication is not recorded: otherwise a flood of made-up keys becomes
-    // a flood of database writes. Public endpoints record every call.
-    const authRefused = trace.endpoint?.def.auth_required && !trace.identity;
-    if (trace.endpoint && !authRefused) record(trace, answer.status, request, rest, executionId, startedAt, performance.now() - t0);
-    return toResponse(answer, headers);
+    return "status" in admitted ? finish(call, admitted) : execute(call, admitted);
+  };
 
-    async function run(): Promise<EndpointAnswer> {
-      const account = accounts.dispatchInfo(slug);
-      const segments = requestSegments(rest);
-      if (!account) throw notFound(`No endpoint at ${request.method} /${rest}`);
-      if (!segments) throw badRequest("Malformed request path: a bad %-escape, or more than 32 segments");
-      const table = endpoints.routes(account.id);
+  /** Steps 1-6: match, params, auth, signature, IP allowlist, rate limit (or a CORS preflight). */
+  function admit(call: Call): Admitted | EndpointAnswer {
+    const { request, slug, rest } = call.input;
+    const account = accounts.dispatchInfo(slug);
+    const segments = requestSegments(rest);
+    if (!account) throw notFound(`No endpoint at ${request.method} /${rest}`);
+    if (!segments) throw badRequest("Malformed request path: a bad %-escape, or more than 32 segments");
+    const table = endpoints.routes(account.id);
 
-      if (request.method === "OPTIONS") {
-        const routes = table.routesAt(segments);
-        if (routes.size === 0) throw notFound(`No endpoint at /${rest}`);
-        return preflight([...routes.values()].map((entry) => entry.def), request);
-      }
+    if (request.method === "OPTIONS") {
+      const routes = table.routesAt(segments);
+      if (routes.size === 0) throw notFound(`No endpoint at /${rest}`);
+      return preflight([...routes.values()].map((entry) => entry.def), request);
+    }
 
-      // 1. match
-      const match = table.match(request.method, segments);
-      if (match.kind === "not_found") throw notFound(`No endpoint at ${request.method} /${rest}`);
-      if (match.kind === "method_not_allowed") throw methodNotAllowed(match.allow);
-      const entry = match.value;
-      if (!entry.def.enabled) throw notFound(`No endpoint at ${request.method} /${rest}`);
-      if ("broken" in entry) throw new AppError("INTERNAL_ERROR", "This endpoint cannot run: its definition refers to something no longer available");
-      const endpoint = entry;
-      trace.endpoint = endpoint;
-      Object.assign(headers, corsHeaders(endpoint.def.cors, request.headers.get("origin")));
-      // 2. params (decoded by the route table)
-      const params = match.params;
+    // 1. match
+    const match = table.match(request.method, segments);
+    if (match.kind === "not_found") throw notFound(`No endpoint at ${request.method} /${rest}`);
+    if (match.kind === "method_not_allowed") throw methodNotAllowed(match.allow);
+    const entry = match.value;
+    if (!entry.def.enabled) throw notFound(`No endpoint at ${request.method} /${rest}`);
+    if ("broken" in entry) throw new AppError("INTERNAL_ERROR", "This endpoint cannot run: its definition refers to something no longer available");
+    const endpoint = entry;
+    call.endpoint = endpoint;
+    if (endpoint.def.cors) Object.assign(call.headers, corsHeaders(endpoint.def.cors, request.headers.get("origin")));
+    // 2. params: decoded by the route table (match.params)
+    // 3. auth
+    const authorization = request.headers.get("authorization");
+    let identity: Identity | undefined;
+    if (endpoint.def.auth_required || authorization) {
+      identity = access.authenticate(authorization);
+      call.identity = identity;
+      call.token = bearerToken(authorization);
+      if (identity.principal.account_id !== account.id) throw forbidden("This token belongs to another account");
+      access.requireScope(identity, "invoke");
+    }
+    if (account.active !== 1) throw forbidden("Account is disabled");
+    // 4. signature: definitions with a signature cannot be saved until credentials exist.
+    // 5. IP allowlist
+    const ip = clientIps.resolve(request, call.input.socketIp());
+    call.ip = ip;
+    if (identity) access.checkIp(identity, ip);
+    // 6. rate limit: every authenticated call counts; anonymous calls count per client address.
+    Object.assign(call.headers, identity ? access.checkRate(identity) : access.checkAnonymousRate(`anon:${account.id}:${ip ?? "unknown"}`, account.plan));
+    return { account, endpoint, params: match.params, identity, ip };
+  }
 
-      // 3. auth
-      const authorization = request.headers.get("authorization");
-      let identity: Identity | undefined;
-      if (endpoint.def.auth_required || authorization) {
-        identity = access.authenticate(authorization);
-        trace.identity = identity;
-        trace.token = bearerToken(authorization);
-        if (identity.principal.account_id !== account.id) throw forbidden("This token belongs to another account");
-        access.requireScope(identity, "invoke");
-      }
-      if (account.active !== 1) throw forbidden("Account is disabled");
-      // 4. signature: definitions with a signature cannot be saved until credentials exist.
-      // 5. IP allowlist
-      const ip = clientIps.resolve(request, socketIp());
-      trace.ip = ip;
-      if (identity) access.checkIp(identity, ip);
-      // 6. rate limit: every authenticated call counts; anonymous calls count per client address.
-      Object.assign(headers, identity ? access.checkRate(identity) : access.checkAnonymousRate(`anon:${account.id}:${ip ?? "unknown"}`, account.plan));
-
+  /** Steps 7-11: body, condition, body_schema, credits, actions, response. */
+  async function execute(call: Call, { account, endpoint, params, identity, ip }: Admitted): Promise<Response> {
+    const { request, rest } = call.input;
+    let claim: ReturnType<typeof claimIdempotency>;
+    let answer: EndpointAnswer;
+    try {
       const limit = Math.min(endpoint.def.body_limit_bytes ?? deps.bodyLimitBytes, deps.bodyLimitBytes);
       const body = request.body ? await parseBody(request, request.headers.get("content-type") ?? "", limit, { readAnyType: true }) : undefined;
       const info = requestInfo(request, `/${rest}`, params, body, ip);
@@ -155,44 +177,60 @@ export function createDispatcher(deps: DispatchDeps) {
         }
       }
       // Idempotency-Key: a repeat gets the first answer without running (or paying) again.
-      const idempotency = claimIdempotency(endpoint, identity, ip, request, rest);
-      if (idempotency?.replay) return { ...idempotency.replay, headers: { ...idempotency.replay.headers, "idempotent-replayed": "true" } };
-      try {
-        // 9. credits: spent only by a call that will run
-        if (account.credits !== null) accounts.spendCredits(account.id, endpoint.def.cost);
-        // 10. actions
-        const data: TemplateData = { request: info as unknown as Record<string, unknown>, auth, actions: [], now: new Date().toISOString(), credentials: {} };
-        const outcome = await runPipeline({
-          actions: endpoint.actions,
-          request: info,
-          auth: identity ? identity.principal : null,
-          data,
-          executionId,
-          timeoutMs: endpoint.def.timeout_ms,
-          signal: request.signal,
-          log: logger,
-          http: deps.createHttp,
-          records: (renderLiteral) => createRecordsCapability(deps.records, account.id, renderLiteral),
-        });
-        trace.steps = outcome.steps;
-        if (outcome.status === "failed") {
-          const failure = outcome.error!;
-          trace.error = { code: failure.code, message: failure.message };
-          throw new AppError(failure.code as never, failure.message, { details: failure.details });
-        }
-        // 11. response
-        const answer = buildAnswer(endpoint.response, outcome.data, outcome.results.at(-1));
-        if (idempotency) {
-          if (answer.status < 500) store.completeIdempotencyKey(endpoint.id, idempotency.caller, idempotency.key, answer);
-          else store.releaseIdempotencyKey(endpoint.id, idempotency.caller, idempotency.key);
-        }
-        return answer;
-      } catch (error) {
-        if (idempotency) store.releaseIdempotencyKey(endpoint.id, idempotency.caller, idempotency.key);
-        throw error;
+      claim = claimIdempotency(endpoint, identity, ip, request, rest);
+      if (claim?.replay) return finish(call, { ...claim.replay, headers: { ...claim.replay.headers, "idempotent-replayed": "true" } });
+      // 9. credits: spent only by a call that will run
+      if (account.credits !== null) accounts.spendCredits(account.id, endpoint.def.cost);
+      // 10. actions
+      const data: TemplateData = { request: info as unknown as Record<string, unknown>, auth, actions: [], now: new Date().toISOString(), credentials: {} };
+      const outcome = await runPipeline({
+        actions: endpoint.actions,
+        request: info,
+        auth: identity ? identity.principal : null,
+        data,
+        executionId: call.executionId,
+        timeoutMs: endpoint.def.timeout_ms,
+        signal: request.signal,
+        log: logger,
+        http: deps.createHttp,
+        records: (renderLiteral) => createRecordsCapability(deps.records, account.id, renderLiteral),
+      });
+      call.steps = outcome.steps;
+      if (outcome.status === "failed") {
+        const failed = outcome.error!;
+        call.error = { code: failed.code, message: failed.message };
+        throw new AppError(failed.code as never, failed.message, { details: failed.details });
       }
+      // 11. response
+      answer = buildAnswer(endpoint.response, outcome.data, outcome.results.at(-1));
+      if (claim) {
+        if (answer.status < 500) store.completeIdempotencyKey(endpoint.id, claim.caller, claim.key, answer);
+        else store.releaseIdempotencyKey(endpoint.id, claim.caller, claim.key);
+      }
+    } catch (error) {
+      if (claim) store.releaseIdempotencyKey(endpoint.id, claim.caller, claim.key);
+      answer = failure(call, error);
     }
-  };
+    return finish(call, answer);
+  }
+
+  /** The error answer for whatever a step threw; anything but an AppError is a logged 500. */
+  function failure(call: Call, error: unknown): EndpointAnswer {
+    const appError = error instanceof AppError ? error : new AppError("INTERNAL_ERROR", "Internal error", { cause: error });
+    if (!(error instanceof AppError)) logger.error("dispatch failed", { execution_id: call.executionId, error: String((error as Error)?.stack ?? error) });
+    if (appError.headers) Object.assign(call.headers, appError.headers);
+    call.error ??= { code: appError.code, message: appError.message };
+    return { status: appError.status, headers: JSON_TYPE, body: JSON.stringify(errorBody(appError)) };
+  }
+
+  /** Records the call (per the endpoint's history policy) and turns the answer into a Response. */
+  function finish(call: Call, answer: EndpointAnswer): Response {
+    // A call refused at authentication is not recorded: otherwise a flood of made-up keys becomes
+    // a flood of database writes. Public endpoints record every call.
+    const endpoint = call.endpoint;
+    if (endpoint && !(endpoint.def.auth_required && !call.identity)) record(call, endpoint, answer.status);
+    return toResponse(answer, call.headers);
+  }
 
   function claimIdempotency(endpoint: CompiledEndpoint, identity: Identity | undefined, ip: string | undefined, request: Request, rest: string) {
     const key = request.headers.get("idempotency-key");
@@ -207,29 +245,29 @@ export function createDispatcher(deps: DispatchDeps) {
     return { caller, key, replay: undefined };
   }
 
-  function record(trace: Trace, httpStatus: number, request: Request, rest: string, id: string, startedAt: number, elapsedMs: number) {
-    const endpoint = trace.endpoint!;
+  function record(call: Call, endpoint: CompiledEndpoint, httpStatus: number) {
     const failed = httpStatus >= 400;
     const policy = endpoint.def.history;
     if (policy === "none" || (policy === "errors" && !failed)) return;
+    const { request, rest } = call.input;
     recorder.record(
       {
-        id,
+        id: call.executionId,
         account_id: endpoint.accountId,
         endpoint_id: endpoint.id,
         kind: "endpoint",
         status: failed ? "failed" : "completed",
         http_status: httpStatus,
-        ...(trace.error ? { error_code: trace.error.code, error_message: trace.error.message } : {}),
+        ...(call.error ? { error_code: call.error.code, error_message: call.error.message } : {}),
         method: request.method,
         path: `/${rest}`,
-        ...(trace.ip ? { client_ip: trace.ip } : {}),
-        ...(trace.identity?.principal.key_id && trace.token ? { key_prefix: trace.token.slice(0, 9) } : {}),
-        started_at: startedAt,
-        duration_ms: Math.round(elapsedMs * 1000) / 1000,
-        steps: trace.steps,
+        ...(call.ip ? { client_ip: call.ip } : {}),
+        ...(call.identity?.principal.key_id && call.token ? { key_prefix: call.token.slice(0, 9) } : {}),
+        started_at: call.startedAt,
+        duration_ms: Math.round((performance.now() - call.t0) * 1000) / 1000,
+        steps: call.steps,
       },
-      trace.token ? [trace.token] : [],
+      call.token ? [call.token] : [],
     );
   }
 }
