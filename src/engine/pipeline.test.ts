@@ -102,6 +102,28 @@ describe("runPipeline", () => {
     expect(outcome.steps.map((s) => s.status)).toEqual(["completed", "skipped"]);
   });
 
+  test("synchronous actions give the outcome synchronously; a pending one makes it a promise", async () => {
+    const sync = pipeline([action("one", () => 1), action("two", () => Promise.resolve(2))]);
+    expect(sync).not.toBeInstanceOf(Promise);
+    expect((sync as Awaited<typeof sync>).results).toEqual([1, 2]);
+    const failedSync = pipeline([action("bad", () => {
+      throw new ActionError("CONFLICT", "taken");
+    })]);
+    expect(failedSync).not.toBeInstanceOf(Promise);
+    expect((failedSync as Awaited<typeof failedSync>).error).toMatchObject({ code: "CONFLICT", status: 409 });
+    const order: string[] = [];
+    const pending = pipeline([
+      action("first", () => (order.push("first"), 1)),
+      action("later", () => new Promise((resolve) => setTimeout(() => resolve((order.push("later"), 2)), 1))),
+      action("after", (ctx) => (order.push("after"), (ctx.results as number[]).reduce((a, b) => a + b, 0))),
+    ]);
+    expect(pending).toBeInstanceOf(Promise);
+    const outcome = await pending;
+    expect(outcome.results).toEqual([1, 2, 3]);
+    expect(order).toEqual(["first", "later", "after"]);
+    expect(outcome.steps.map((step) => step.status)).toEqual(["completed", "completed", "completed"]);
+  });
+
   test("a promise that has already settled is taken as it is: no timer is armed for it", async () => {
     // The records capability answers inside Promise.resolve/reject; racing those against the
     // deadline would build a controller and a timer per request for nothing.

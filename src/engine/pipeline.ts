@@ -59,7 +59,12 @@ const STATUS_OF: Record<string, number> = {
   TIMEOUT: 504,
 };
 
-export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
+/**
+ * Runs the actions in order. The outcome comes back synchronously while every action answers
+ * synchronously (or with an already-settled promise): most pipelines then cost no promise at all.
+ * From the first pending action on, it is a promise. Callers take both (`instanceof Promise`).
+ */
+export function runPipeline(run: PipelineRun): PipelineOutcome | Promise<PipelineOutcome> {
   const depth = run.depth ?? 1;
   const steps: StepRecord[] = [];
   const results: unknown[] = [];
@@ -71,43 +76,46 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
     return fail({ code: "INTERNAL_ERROR", status: 500, message: `A pipeline may have at most ${MAX_ACTIONS} actions` });
   }
   const timeoutMs = Math.min(run.timeoutMs, MAX_TIMEOUT_MS);
-  const guard = createRunGuard(timeoutMs, run.signal);
+  const state: RunState = { run, depth, steps, results, fail, guard: createRunGuard(timeoutMs, run.signal), timeoutMs };
+  let outcome: PipelineOutcome | Promise<PipelineOutcome>;
   try {
-    return await runActions(run, depth, steps, results, fail, guard, timeoutMs);
-  } finally {
-    guard.dispose();
+    outcome = runFrom(state, 0);
+  } catch (error) {
+    state.guard.dispose();
+    throw error;
   }
+  if (outcome instanceof Promise) return outcome.finally(() => state.guard.dispose());
+  state.guard.dispose();
+  return outcome;
 }
 
-async function runActions(
-  run: PipelineRun,
-  depth: number,
-  steps: StepRecord[],
-  results: unknown[],
-  fail: (error: PipelineError) => PipelineOutcome,
-  guard: RunGuard,
-  timeoutMs: number,
-): Promise<PipelineOutcome> {
+/** One run as it goes. */
+interface RunState {
+  run: PipelineRun;
+  depth: number;
+  steps: StepRecord[];
+  results: unknown[];
+  fail: (error: PipelineError) => PipelineOutcome;
+  guard: RunGuard;
+  timeoutMs: number;
   // Capabilities are built on first use: most pipelines never make an outbound call.
-  let http: HttpCapability | undefined;
-  let records: RecordsCapability | undefined;
-  const timedOut = (index: number): PipelineError => ({
-    code: "TIMEOUT",
-    status: 504,
-    message: `The endpoint did not finish within ${timeoutMs} ms`,
-    action_index: index,
-  });
+  http?: HttpCapability;
+  records?: RecordsCapability;
+}
 
-  for (let index = 0; index < run.actions.length; index++) {
+/** Runs the actions from `first` on; goes asynchronous only at an action that is really pending. */
+function runFrom(state: RunState, first: number): PipelineOutcome | Promise<PipelineOutcome> {
+  const { run, guard } = state;
+  for (let index = first; index < run.actions.length; index++) {
     const action = run.actions[index]!;
     const step: StepRecord = { index, type: action.type, ...(action.name ? { name: action.name } : {}), status: "completed", duration_ms: 0 };
-    steps.push(step);
+    state.steps.push(step);
     const started = performance.now();
-    const finish = () => (step.duration_ms = Math.round((performance.now() - started) * 1000) / 1000);
     if (guard.expired()) {
       step.status = "skipped";
-      return fail(timedOut(index));
+      return state.fail(timedOut(state, index));
     }
+    let result: unknown;
     try {
       const config = action.render(run.data);
       const problems = action.check(config);
@@ -116,49 +124,81 @@ async function runActions(
           errors: problems.slice(0, 10),
         });
       }
-      const ctx: ActionContext = {
-        request: run.request,
-        auth: run.auth,
-        results,
-        get signal() {
-          return guard.signal;
-        },
-        executionId: run.executionId,
-        depth,
-        log: run.log,
-        get http() {
-          return (http ??= run.http(guard.signal));
-        },
-        get records() {
-          return (records ??= run.records((raw) => renderTemplate(raw, run.data)));
-        },
-      };
-      let result = action.run(ctx, config);
+      result = action.run(contextFor(state), config);
       // Only a pending result needs the deadline raced against it. A plain value, or a promise that
       // has already settled (the records capability answers synchronously inside one), is here.
       if (isThenable(result)) {
         const done = settled(result);
-        result = done ? done.value : await guard.race(result);
+        if (!done) {
+          return guard.race(result).then(
+            (value) => {
+              complete(state, step, started, value);
+              return runFrom(state, index + 1);
+            },
+            (error) => failStep(state, step, started, index, error),
+          );
+        }
+        result = done.value;
       }
-      finish();
-      step.result = result;
-      results.push(result);
-      run.data.actions.push({ result });
     } catch (error) {
-      finish();
-      step.status = "failed";
-      if (error instanceof Aborted || (guard.expired() && isAbortError(error))) {
-        step.error = { code: "TIMEOUT", message: "aborted: the endpoint timeout passed or the client went away" };
-        return fail(timedOut(index));
-      }
-      const failure = describe(error, index, action.type);
-      step.error = { code: failure.code, message: failure.internalMessage };
-      if (failure.code === "INTERNAL_ERROR") run.log.error("action failed", { execution_id: run.executionId, index, type: action.type, error: failure.internalMessage });
-      return fail({ code: failure.code, status: STATUS_OF[failure.code] ?? 500, message: failure.message, action_index: index, details: failure.details });
+      return failStep(state, step, started, index, error);
     }
+    complete(state, step, started, result);
   }
-  return { status: "completed", results, steps, data: run.data };
+  return { status: "completed", results: state.results, steps: state.steps, data: run.data };
 }
+
+function contextFor(state: RunState): ActionContext {
+  const { run, guard } = state;
+  return {
+    request: run.request,
+    auth: run.auth,
+    results: state.results,
+    get signal() {
+      return guard.signal;
+    },
+    executionId: run.executionId,
+    depth: state.depth,
+    log: run.log,
+    get http() {
+      return (state.http ??= run.http(guard.signal));
+    },
+    get records() {
+      return (state.records ??= run.records((raw) => renderTemplate(raw, run.data)));
+    },
+  };
+}
+
+const elapsedMs = (started: number) => Math.round((performance.now() - started) * 1000) / 1000;
+
+function complete(state: RunState, step: StepRecord, started: number, result: unknown) {
+  step.duration_ms = elapsedMs(started);
+  step.result = result;
+  state.results.push(result);
+  state.run.data.actions.push({ result });
+}
+
+function failStep(state: RunState, step: StepRecord, started: number, index: number, error: unknown): PipelineOutcome {
+  step.duration_ms = elapsedMs(started);
+  step.status = "failed";
+  const { run, guard } = state;
+  const action = run.actions[index]!;
+  if (error instanceof Aborted || (guard.expired() && isAbortError(error))) {
+    step.error = { code: "TIMEOUT", message: "aborted: the endpoint timeout passed or the client went away" };
+    return state.fail(timedOut(state, index));
+  }
+  const failure = describe(error, index, action.type);
+  step.error = { code: failure.code, message: failure.internalMessage };
+  if (failure.code === "INTERNAL_ERROR") run.log.error("action failed", { execution_id: run.executionId, index, type: action.type, error: failure.internalMessage });
+  return state.fail({ code: failure.code, status: STATUS_OF[failure.code] ?? 500, message: failure.message, action_index: index, details: failure.details });
+}
+
+const timedOut = (state: RunState, index: number): PipelineError => ({
+  code: "TIMEOUT",
+  status: 504,
+  message: `The endpoint did not finish within ${state.timeoutMs} ms`,
+  action_index: index,
+});
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as PromiseLike<unknown>).then === "function";

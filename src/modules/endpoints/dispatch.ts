@@ -183,7 +183,7 @@ export function createDispatcher(deps: DispatchDeps) {
       if (account.credits !== null) accounts.spendCredits(account.id, endpoint.def.cost);
       // 10. actions
       const data: TemplateData = { request: info as unknown as Record<string, unknown>, auth, actions: [], now: new Date().toISOString(), credentials: {} };
-      const outcome = await runPipeline({
+      let outcome = runPipeline({
         actions: endpoint.actions,
         request: info,
         auth: identity ? identity.principal : null,
@@ -195,6 +195,8 @@ export function createDispatcher(deps: DispatchDeps) {
         http: deps.createHttp,
         records: (renderLiteral) => createRecordsCapability(deps.records, account.id, renderLiteral),
       });
+      // A pipeline of synchronous actions answers at once; awaiting it anyway would cost a turn.
+      if (outcome instanceof Promise) outcome = await outcome;
       call.steps = outcome.steps;
       if (outcome.status === "failed") {
         const failed = outcome.error!;
