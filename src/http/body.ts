@@ -22,15 +22,25 @@ export function checkDeclaredLength(request: Request, limitBytes: number): void 
   if (declared !== null && Number(declared) > limitBytes) throw payloadTooLarge(limitBytes);
 }
 
+/**
+ * Whether a request may carry a body, answered from its headers when it can: asking for
+ * `request.body` builds a stream, which costs more than reading a small body natively.
+ */
+export function mayHaveBody(request: Request): boolean {
+  const declared = request.headers.get("content-length");
+  return declared !== null ? declared !== "0" : request.body !== null;
+}
+
 /** Reads the body as UTF-8 text, stopping with 413 as soon as it passes `limitBytes`. */
 export async function readBodyText(request: Request, limitBytes: number): Promise<string> {
-  checkDeclaredLength(request, limitBytes);
-  if (!request.body) return "";
-  if (request.headers.has("content-length")) {
-    // A declared length was checked above and framing holds the body to it, so the runtime's
-    // native read is safe here, and far cheaper than pulling chunks through a JS reader.
-    return decodeUtf8(new Uint8Array(await request.arrayBuffer()));
+  const declared = request.headers.get("content-length");
+  if (declared !== null) {
+    if (Number(declared) > limitBytes) throw payloadTooLarge(limitBytes);
+    // Framing holds the body to the declared length, so the runtime's native read is safe here,
+    // and far cheaper than pulling chunks through a JS reader (or even asking for the stream).
+    return declared === "0" ? "" : decodeUtf8(await request.bytes());
   }
+  if (!request.body) return "";
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

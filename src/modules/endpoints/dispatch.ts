@@ -7,7 +7,7 @@
  * endpoint and got past authentication is recorded (per its history policy) off the request path.
  */
 import { AppError, badRequest, forbidden, methodNotAllowed, notFound } from "../../http/errors";
-import { parseBody, rawBody } from "../../http/body";
+import { mayHaveBody, parseBody, rawBody } from "../../http/body";
 import { errorBody } from "../../http/envelope";
 import type { ClientIpResolver } from "../../http/client-ip";
 import { newId } from "../../ids";
@@ -162,7 +162,7 @@ export function createDispatcher(deps: DispatchDeps) {
     let answer: EndpointAnswer;
     try {
       const limit = Math.min(endpoint.def.body_limit_bytes ?? deps.bodyLimitBytes, deps.bodyLimitBytes);
-      const body = request.body ? await parseBody(request, request.headers.get("content-type") ?? "", limit, { readAnyType: true }) : undefined;
+      const body = mayHaveBody(request) ? await parseBody(request, request.headers.get("content-type") ?? "", limit, { readAnyType: true }) : undefined;
       const info = requestInfo(request, `/${rest}`, params, body, ip);
       const auth = identity ? { ...identity.principal } : {};
       // 7. condition

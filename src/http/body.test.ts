@@ -1,0 +1,78 @@
+import { describe, expect, test } from "bun:test";
+import { AppError } from "./errors";
+import { mayHaveBody, parseBody, readBodyText } from "./body";
+
+const post = (body: BodyInit | null, headers: Record<string, string> = {}) => new Request("http://localhost/x", { method: "POST", body, headers });
+
+/** A body with no declared length, as a chunked upload arrives. */
+function streamed(...chunks: Uint8Array[]): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(chunk);
+      controller.close();
+    },
+  });
+}
+
+async function refusal(pending: Promise<unknown>): Promise<AppError> {
+  try {
+    await pending;
+  } catch (error) {
+    expect(error).toBeInstanceOf(AppError);
+    return error as AppError;
+  }
+  throw new Error("expected a refusal");
+}
+
+describe("mayHaveBody", () => {
+  test("answers from Content-Length when there is one, from the request otherwise", () => {
+    expect(mayHaveBody(post("{}", { "content-length": "2" }))).toBe(true);
+    expect(mayHaveBody(post(null, { "content-length": "0" }))).toBe(false);
+    expect(mayHaveBody(post(streamed(new Uint8Array([123, 125]))))).toBe(true);
+    expect(mayHaveBody(new Request("http://localhost/x"))).toBe(false);
+  });
+});
+
+describe("readBodyText", () => {
+  test("reads a declared body, and an undeclared (streamed) one", async () => {
+    expect(await readBodyText(post('{"a":"ü"}', { "content-length": "11" }), 100)).toBe('{"a":"ü"}');
+    expect(await readBodyText(post(streamed(new TextEncoder().encode("hello "), new TextEncoder().encode("wörld"))), 100)).toBe("hello wörld");
+    expect(await readBodyText(post(null, { "content-length": "0" }), 100)).toBe("");
+  });
+
+  test("a declared length over the limit is a 413 before anything is read", async () => {
+    const request = post("x".repeat(50), { "content-length": "50" });
+    const error = await refusal(readBodyText(request, 10));
+    expect(error.code).toBe("PAYLOAD_TOO_LARGE");
+    expect(request.bodyUsed).toBe(false);
+  });
+
+  test("an undeclared body is cut off with 413 as soon as it passes the limit", async () => {
+    const error = await refusal(readBodyText(post(streamed(new Uint8Array(8), new Uint8Array(8))), 10));
+    expect(error.code).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  test("bytes that are not UTF-8 are a 400, declared or streamed", async () => {
+    const bad = new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]);
+    expect((await refusal(readBodyText(post(bad, { "content-length": "4" }), 100))).code).toBe("VALIDATION_ERROR");
+    expect((await refusal(readBodyText(post(streamed(bad)), 100))).code).toBe("VALIDATION_ERROR");
+  });
+});
+
+describe("parseBody", () => {
+  test("JSON, form and text by content type; __proto__ keys dropped", async () => {
+    const json = await parseBody(post('{"a":1,"__proto__":{"x":1}}', { "content-type": "application/json" }), "application/json", 100);
+    expect(json).toEqual({ a: 1 });
+    expect(Object.getPrototypeOf(json)).toBe(Object.prototype);
+    expect(await parseBody(post("a=1&a=2&b=%C3%BC"), "application/x-www-form-urlencoded", 100)).toEqual({ a: ["1", "2"], b: "ü" });
+    expect(await parseBody(post("plain"), "text/plain; charset=utf-8", 100)).toBe("plain");
+    expect(await parseBody(post("raw"), "application/octet-stream", 100)).toBeUndefined();
+    expect(await parseBody(post("raw"), "application/octet-stream", 100, { readAnyType: true })).toBe("raw");
+  });
+
+  test("malformed or too deep JSON is a 400", async () => {
+    expect((await refusal(parseBody(post("{nope"), "application/json", 1000))).code).toBe("VALIDATION_ERROR");
+    const deep = "[".repeat(101) + "]".repeat(101);
+    expect((await refusal(parseBody(post(deep), "application/json", 1000))).message).toContain("deeper than 100");
+  });
+});
