@@ -84,7 +84,7 @@ interface Admitted {
   ip: string | undefined;
 }
 
-// Shared by every error answer; toResponse copies it, nothing writes to it.
+// Shared by every error answer; toResponse only reads it.
 const JSON_TYPE: Readonly<Record<string, string>> = Object.freeze({ "content-type": "application/json" });
 
 export function createDispatcher(deps: DispatchDeps) {

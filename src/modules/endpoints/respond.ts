@@ -42,7 +42,13 @@ function json(status: number, value: unknown, headers: Record<string, string>): 
   return { status, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(value) ?? "null" };
 }
 
-export function toResponse(answer: EndpointAnswer, extraHeaders: Record<string, string>): Response {
+/**
+ * The answer as a Response, with the call's own headers (ids, CORS, rate limits), which win over
+ * the answer's. `callHeaders` is taken over and filled in, not copied: it belongs to one call, and
+ * a refused call should cost one headers object, not three.
+ */
+export function toResponse(answer: EndpointAnswer, callHeaders: Record<string, string>): Response {
   const noBody = answer.status === 204 || answer.status === 304;
-  return new Response(noBody ? null : answer.body, { status: answer.status, headers: { ...answer.headers, ...extraHeaders } });
+  for (const name in answer.headers) if (!Object.hasOwn(callHeaders, name)) callHeaders[name] = answer.headers[name]!;
+  return new Response(noBody ? null : answer.body, { status: answer.status, headers: callHeaders });
 }
