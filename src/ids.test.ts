@@ -19,4 +19,12 @@ describe("newId", () => {
     const ids = new Set(Array.from({ length: 2_000 }, () => newId("r").slice(12)));
     expect(ids.size).toBe(2_000);
   });
+
+  test("random characters use the whole alphabet evenly", () => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 10_000; i++) for (const c of newId("r").slice(12)) counts.set(c, (counts.get(c) ?? 0) + 1);
+    expect(counts.size).toBe(32);
+    // 160,000 characters over 32 letters: 5,000 each, and a fair source stays well within 15%.
+    for (const n of counts.values()) expect(Math.abs(n - 5_000)).toBeLessThan(750);
+  });
 });

