@@ -98,7 +98,6 @@ interface RunState {
   fail: (error: PipelineError) => PipelineOutcome;
   guard: RunGuard;
   timeoutMs: number;
-  // Capabilities are built on first use: most pipelines never make an outbound call.
   http?: HttpCapability;
   records?: RecordsCapability;
 }
@@ -124,7 +123,7 @@ function runFrom(state: RunState, first: number): PipelineOutcome | Promise<Pipe
           errors: problems.slice(0, 10),
         });
       }
-      result = action.run(contextFor(state), config);
+      result = action.run(new RunContext(state), config);
       // Only a pending result needs the deadline raced against it. A plain value, or a promise that
       // has already settled (the records capability answers synchronously inside one), is here.
       if (isThenable(result)) {
@@ -148,25 +147,42 @@ function runFrom(state: RunState, first: number): PipelineOutcome | Promise<Pipe
   return { status: "completed", results: state.results, steps: state.steps, data: run.data };
 }
 
-function contextFor(state: RunState): ActionContext {
-  const { run, guard } = state;
-  return {
-    request: run.request,
-    auth: run.auth,
-    results: state.results,
-    get signal() {
-      return guard.signal;
-    },
-    executionId: run.executionId,
-    depth: state.depth,
-    log: run.log,
-    get http() {
-      return (state.http ??= run.http(guard.signal));
-    },
-    get records() {
-      return (state.records ??= run.records((raw) => renderTemplate(raw, run.data)));
-    },
-  };
+/** What an action sees: a class with its getters on the prototype, so each action run costs one object. */
+class RunContext implements ActionContext {
+  readonly #state: RunState;
+  constructor(state: RunState) {
+    this.#state = state;
+  }
+  get request() {
+    return this.#state.run.request;
+  }
+  get auth() {
+    return this.#state.run.auth;
+  }
+  get results() {
+    return this.#state.results;
+  }
+  get signal() {
+    return this.#state.guard.signal;
+  }
+  get executionId() {
+    return this.#state.run.executionId;
+  }
+  get depth() {
+    return this.#state.depth;
+  }
+  get log() {
+    return this.#state.run.log;
+  }
+  // Capabilities are built on first use: most pipelines never make an outbound call.
+  get http() {
+    const state = this.#state;
+    return (state.http ??= state.run.http(state.guard.signal));
+  }
+  get records() {
+    const state = this.#state;
+    return (state.records ??= state.run.records((raw) => renderTemplate(raw, state.run.data)));
+  }
 }
 
 const elapsedMs = (started: number) => Math.round((performance.now() - started) * 1000) / 1000;

@@ -23,34 +23,55 @@ export interface RunGuard {
 }
 
 export function createRunGuard(timeoutMs: number, clientSignal?: AbortSignal): RunGuard {
-  const deadline = performance.now() + timeoutMs;
-  let armed: { controller: AbortController; timer: ReturnType<typeof setTimeout>; aborted: Promise<never>; abort: () => void } | undefined;
+  return new Guard(performance.now() + timeoutMs, clientSignal);
+}
 
-  function arm() {
-    if (armed) return armed;
+interface Armed {
+  controller: AbortController;
+  timer: ReturnType<typeof setTimeout>;
+  aborted: Promise<never>;
+  abort: () => void;
+}
+
+// A class, not an object of closures: every run makes one, and most never arm it.
+class Guard implements RunGuard {
+  private armed: Armed | undefined;
+
+  constructor(
+    private readonly deadline: number,
+    private readonly clientSignal: AbortSignal | undefined,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.arm().controller.signal;
+  }
+
+  expired(): boolean {
+    return (this.armed ? this.armed.controller.signal.aborted : false) || this.clientSignal?.aborted === true || performance.now() >= this.deadline;
+  }
+
+  race<T>(pending: PromiseLike<T>): Promise<T> {
+    return Promise.race([pending, this.arm().aborted]);
+  }
+
+  dispose(): void {
+    if (!this.armed) return;
+    clearTimeout(this.armed.timer);
+    this.clientSignal?.removeEventListener("abort", this.armed.abort);
+  }
+
+  private arm(): Armed {
+    if (this.armed) return this.armed;
     const controller = new AbortController();
     const abort = () => controller.abort();
     let rejectAborted: (error: Aborted) => void = () => {};
     const aborted = new Promise<never>((_, reject) => (rejectAborted = reject));
     aborted.catch(() => {}); // observed by race(); never an unhandled rejection
     controller.signal.addEventListener("abort", () => rejectAborted(new Aborted()), { once: true });
-    const timer = setTimeout(abort, Math.max(0, deadline - performance.now()));
-    clientSignal?.addEventListener("abort", abort, { once: true });
-    armed = { controller, timer, aborted, abort };
-    if (clientSignal?.aborted) abort();
-    return armed;
+    const timer = setTimeout(abort, Math.max(0, this.deadline - performance.now()));
+    this.clientSignal?.addEventListener("abort", abort, { once: true });
+    this.armed = { controller, timer, aborted, abort };
+    if (this.clientSignal?.aborted) abort();
+    return this.armed;
   }
-
-  return {
-    get signal() {
-      return arm().controller.signal;
-    },
-    expired: () => (armed ? armed.controller.signal.aborted : false) || clientSignal?.aborted === true || performance.now() >= deadline,
-    race: (pending) => Promise.race([pending, arm().aborted]),
-    dispose() {
-      if (!armed) return;
-      clearTimeout(armed.timer);
-      clientSignal?.removeEventListener("abort", armed.abort);
-    },
-  };
 }
