@@ -497,6 +497,13 @@ export function createRecordsService({ store, collections, maxAffected = 100, no
       return { records: rows.map((r) => toView(r, pick)), meta };
     },
 
+    /** The records of one page and nothing else (no total, no has_more): what query_records returns. */
+    select(accountId: string, collection: string, options: Omit<ListOptions, "cursor" | "withTotal"> = {}): RecordView[] {
+      const def = collections.byName(accountId, collection);
+      const { pick, query } = plan(def, options);
+      return store.selectRecords(def.tableName, query).map((r) => toView(r, pick));
+    },
+
     aggregate(accountId: string, collection: string, options: AggregateOptions): AggregateResult {
       const def = collections.byName(accountId, collection);
       const fn = options.function;

@@ -332,3 +332,22 @@ describe("concurrency", () => {
     expect(all.records.map((r) => r.n).sort((a, b) => (a as number) - (b as number))).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
 });
+
+describe("select (what query_records returns)", () => {
+  test("the records of list() for the same page, and nothing else", async () => {
+    for (let i = 0; i < 7; i++) expect((await f.api("POST", `${base}/free/records`, { n: i, kind: i % 2 ? "odd" : "even" })).status).toBe(201);
+    const cases = [
+      { filter: { source: "kind = 'even'", renderLiteral: (raw: string) => raw }, limit: 2 },
+      { sort: "-n", limit: 3, offset: 2 },
+      { sort: "n", limit: 100, fields: ["n"] },
+      { filter: { source: "kind = 'none'", renderLiteral: (raw: string) => raw } },
+    ];
+    for (const options of cases) {
+      const selected = f.records.select(f.accountId, "free", options);
+      expect(selected).toEqual(f.records.list(f.accountId, "free", { ...options, withTotal: false }).records);
+      expect(selected.length).toBeLessThanOrEqual(options.limit ?? 50);
+    }
+    expect(f.records.select(f.accountId, "free", { sort: "-n", limit: 3, offset: 2 }).map((r) => r.n)).toEqual([4, 3, 2]);
+    expect(thrown(() => f.records.select(f.accountId, "free", { limit: 0 })).code).toBe("VALIDATION_ERROR");
+  });
+});

@@ -43,7 +43,7 @@ export function createRecordsCapability(records: RecordsService, accountId: stri
         return records.removeWhere(accountId, collection, filter(target.filter)!, { allowMany: options?.allowMany });
       }),
     query: (collection, options = {}) =>
-      guard(() => records.list(accountId, collection, { filter: filter(options.filter), sort: options.sort, limit: options.limit, offset: options.offset, withTotal: false }).records as RecordData[]),
+      guard(() => records.select(accountId, collection, { filter: filter(options.filter), sort: options.sort, limit: options.limit, offset: options.offset }) as RecordData[]),
     aggregate: (collection, options) =>
       guard(() => records.aggregate(accountId, collection, { function: options.function, field: options.field, filter: filter(options.filter), group_by: options.groupBy })),
   };
