@@ -180,8 +180,6 @@ interface LoadScenario {
   pool: (p: Product) => WrkRequest[];
   /** Checks one answer before the load. */
   verify: (status: number, body: any) => boolean;
-  /** Which row's req/s the ratio is taken against (a baseline id or another scenario's id). */
-  against: string;
   budgets?: Budget[];
 }
 
@@ -230,7 +228,6 @@ const ALL_GROUPS: { baseline: string; scenarios: LoadScenario[] }[] = [
         expect: 2,
         pool: (p) => [{ method: "POST", path: `${BASE}/echo`, headers: { ...json, ...bearer(p.key) }, body: ECHO_BODY }],
         verify: (s, b) => s === 200 && b?.echo === "hello" && b?.n === 1,
-        against: "bare_echo",
         budgets: [
           { metric: "ratio", op: ">=", limit: 0.5, unit: "x" },
           { metric: "p99", op: "<=", limit: 5, unit: "ms" },
@@ -242,7 +239,6 @@ const ALL_GROUPS: { baseline: string; scenarios: LoadScenario[] }[] = [
         expect: 2,
         pool: (p) => [{ method: "POST", path: `${BASE}/echo-nohist`, headers: { ...json, ...bearer(p.key) }, body: ECHO_BODY }],
         verify: (s, b) => s === 200 && b?.echo === "hello",
-        against: "bare_echo",
       },
       {
         id: "reject",
@@ -250,7 +246,6 @@ const ALL_GROUPS: { baseline: string; scenarios: LoadScenario[] }[] = [
         expect: 4,
         pool: () => badKeys.map((k) => ({ method: "POST", path: `${BASE}/echo`, headers: { ...json, ...bearer(k) }, body: ECHO_BODY })),
         verify: (s, b) => s === 401 && b?.error?.code === "UNAUTHORIZED",
-        against: "bare_echo",
         budgets: [{ metric: "ratio", op: ">=", limit: 0.7, unit: "x" }],
       },
       {
@@ -259,7 +254,6 @@ const ALL_GROUPS: { baseline: string; scenarios: LoadScenario[] }[] = [
         expect: 2,
         pool: (p) => [{ method: "GET", path: "/api/v1/auth/me", headers: bearer(p.key) }],
         verify: (s, b) => s === 200 && b?.success === true,
-        against: "bare_echo",
       },
       {
         id: "me_session",
@@ -267,7 +261,6 @@ const ALL_GROUPS: { baseline: string; scenarios: LoadScenario[] }[] = [
         expect: 2,
         pool: (p) => [{ method: "GET", path: "/api/v1/auth/me", headers: bearer(p.session) }],
         verify: (s, b) => s === 200 && b?.success === true,
-        against: "bare_echo",
       },
     ],
   },
@@ -280,7 +273,6 @@ const ALL_GROUPS: { baseline: string; scenarios: LoadScenario[] }[] = [
         expect: 2,
         pool: (p) => [{ method: "POST", path: `${BASE}/events`, headers: { ...json, ...bearer(p.key) }, body: CREATE_BODY }],
         verify: (s, b) => s === 201 && typeof b?.id === "string" && b?.customer_id === "c_42",
-        against: "bare_insert",
         budgets: [{ metric: "ratio", op: ">=", limit: 0.5, unit: "x" }],
       },
     ],
@@ -294,7 +286,6 @@ const ALL_GROUPS: { baseline: string; scenarios: LoadScenario[] }[] = [
         expect: 2,
         pool: (p) => customerPool.map((c) => ({ method: "GET", path: `${BASE}/orders/${c}`, headers: bearer(p.key) })),
         verify: (s, b) => s === 200 && Array.isArray(b) && b.length === 10,
-        against: "bare_select",
         budgets: [{ metric: "ratio", op: ">=", limit: 0.5, unit: "x" }],
       },
     ],
@@ -443,6 +434,18 @@ async function buildBinary(): Promise<string> {
   return out;
 }
 
+/** The baseline's row: its median run, with the spread of all its runs (each ratio used the two around it). */
+function baselineRow(spec: (typeof BASELINES)[number], runs: WrkResult[]): Row {
+  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  const notes = [...new Set(runs.flatMap((r) => problems(r, 2)))];
+  if (runs.length > 1) {
+    const rps = (r: WrkResult) => Math.round(r.rps).toLocaleString("en-US");
+    notes.push(`median of ${runs.length} runs, one before the first product run and one after each (${rps(sorted[0]!)} to ${rps(sorted.at(-1)!)} req/s); each ratio is taken against the mean of the two runs around it`);
+  }
+  return { id: spec.id, scenario: spec.scenario, target: "bare", kind: "load", rps: median.rps, p50Ms: median.p50Ms, p99Ms: median.p99Ms, ...(notes.length ? { notes } : {}) };
+}
+
 // ---- run ---------------------------------------------------------------------------------------
 async function main(): Promise<number> {
   const started = performance.now();
@@ -455,7 +458,6 @@ async function main(): Promise<number> {
   const products: Product[] = [];
   for (const target of targets) products.push(await prepareProduct(target, binary));
 
-  const baselineRps = new Map<string, number>();
   for (const group of GROUPS) {
     const spec = BASELINES.find((b) => b.id === group.baseline)!;
     const bareDir = join(tmp, `bare-${spec.mode}`);
@@ -468,60 +470,67 @@ async function main(): Promise<number> {
     try {
       const check = await call(bare.url, spec.pool[0]!);
       if (!spec.verify(check.status, check.body)) throw new Error(`baseline ${spec.mode} answered ${check.status}: ${check.text.slice(0, 300)}`);
-      log(`${spec.scenario}...`);
-      const result = await runLoad(bare.url, spec.pool);
-      baselineRps.set(spec.id, result.rps);
-      const notes = problems(result, 2);
-      rows.push({ id: spec.id, scenario: spec.scenario, target: "bare", kind: "load", rps: result.rps, p50Ms: result.p50Ms, p99Ms: result.p99Ms, ...(notes.length ? { notes } : {}) });
-    } finally {
-      await stopChild(bare);
-    }
-
-    for (const p of products) {
-      for (const scenario of group.scenarios) {
-        log(`${scenario.id} [${p.target}]...`);
-        const before = logSize(p.logFile);
-        const child = await serve(p);
-        let result: WrkResult;
-        let rss: number;
-        try {
-          result = await runLoad(child.url, scenario.pool(p));
-          await Bun.sleep(settings.settleMs);
-          rss = rssMb(child.pid);
-        } finally {
-          await stopChild(child); // flushes queued history: its drops show in the log
-        }
-        const notes = problems(result, scenario.expect);
-        const dropped = historyDrops(p.logFile, before);
-        if (dropped > 0) notes.push(`history queue full: ${dropped} execution records dropped`);
-        const against = scenario.against;
-        const base = baselineRps.get(against)!;
-        rows.push({
-          id: scenario.id,
-          scenario: scenario.scenario,
-          target: p.target,
-          kind: "load",
-          rps: result.rps,
-          p50Ms: result.p50Ms,
-          p99Ms: result.p99Ms,
-          baseline: BASELINES.find((b) => b.id === against)!.scenario,
-          baselineRps: base,
-          ratio: result.rps / base,
-          ...(scenario.budgets ? { budgets: scenario.budgets } : {}),
-          ...(notes.length ? { notes } : {}),
-        });
-        if (scenario.id === "echo") {
+      // The baseline is loaded before the first product run and after each one, and every ratio
+      // is taken against the mean of the two runs around it: on a shared machine the bare numbers
+      // drift by a quarter within minutes, and a single baseline run made later ratios a lottery.
+      const bareRuns: WrkResult[] = [];
+      const loadBare = async () => {
+        log(`${spec.scenario} (run ${bareRuns.length + 1})...`);
+        const result = await runLoad(bare.url, spec.pool);
+        bareRuns.push(result);
+        return result;
+      };
+      let before = await loadBare();
+      for (const p of products) {
+        for (const scenario of group.scenarios) {
+          log(`${scenario.id} [${p.target}]...`);
+          const logFrom = logSize(p.logFile);
+          const child = await serve(p);
+          let result: WrkResult;
+          let rss: number;
+          try {
+            result = await runLoad(child.url, scenario.pool(p));
+            await Bun.sleep(settings.settleMs);
+            rss = rssMb(child.pid);
+          } finally {
+            await stopChild(child); // flushes queued history: its drops show in the log
+          }
+          const after = await loadBare();
+          const base = (before.rps + after.rps) / 2;
+          before = after;
+          const notes = problems(result, scenario.expect);
+          const dropped = historyDrops(p.logFile, logFrom);
+          if (dropped > 0) notes.push(`history queue full: ${dropped} execution records dropped`);
           rows.push({
-            id: "rss_after_echo",
-            scenario: "7. RSS after the echo run",
+            id: scenario.id,
+            scenario: scenario.scenario,
             target: p.target,
-            kind: "process",
-            value: rss,
-            unit: "MB",
-            ...(p.target === "binary" ? { budgets: [{ metric: "value", op: "<=", limit: 200, unit: "MB" }] } : {}),
+            kind: "load",
+            rps: result.rps,
+            p50Ms: result.p50Ms,
+            p99Ms: result.p99Ms,
+            baseline: spec.scenario,
+            baselineRps: base,
+            ratio: result.rps / base,
+            ...(scenario.budgets ? { budgets: scenario.budgets } : {}),
+            ...(notes.length ? { notes } : {}),
           });
+          if (scenario.id === "echo") {
+            rows.push({
+              id: "rss_after_echo",
+              scenario: "7. RSS after the echo run",
+              target: p.target,
+              kind: "process",
+              value: rss,
+              unit: "MB",
+              ...(p.target === "binary" ? { budgets: [{ metric: "value", op: "<=", limit: 200, unit: "MB" }] } : {}),
+            });
+          }
         }
       }
+      rows.push(baselineRow(spec, bareRuns));
+    } finally {
+      await stopChild(bare);
     }
   }
 
