@@ -51,6 +51,9 @@ describe("bun run bench --short --json", () => {
       // Each baseline is loaded once before its group and once after every product run.
       const echoGroup = rows.filter((r) => r.kind === "load" && r.baseline === byId("bare_echo")[0]!.scenario && r.target !== "bare" && r.id !== "history");
       expect(byId("bare_echo")[0]!.notes).toContainEqual(expect.stringContaining(`median of ${echoGroup.length + 1} runs`));
+      // History on/off compares the two echo ratios, each against its own baseline runs.
+      const [on, off, history] = ["echo", "echo_nohist", "history"].map((id) => byId(id)[0]!);
+      expect(history!.ratio).toBeCloseTo(on!.ratio! / off!.ratio!, 10);
       for (const id of OTHER_IDS) expect(byId(id)[0]!.value).toBeGreaterThan(0);
       // Budgets are reported with a verdict (pass or miss), whatever the numbers on this machine.
       for (const id of ["echo", "create", "query", "reject", "history", "query_inprocess"]) expect(typeof byId(id)[0]!.pass).toBe("boolean");
