@@ -133,6 +133,9 @@ describe("dispatch order: each failing step stops everything after it", () => {
       expect(res.headers.get("x-request-id")).toMatch(/^req_/);
       expect((await res.json()).success).toBe(false);
     }
+    const badSlug = route(new Request("http://localhost/api/v1/x/%E0%A4%A/sync", { method: "POST" }), socket) as Response;
+    expect(badSlug.status).toBe(400);
+    expect((await badSlug.json()).error).toMatchObject({ code: "VALIDATION_ERROR", message: "Malformed request path" });
     const admitted = send("/sync", admin);
     expect(admitted).toBeInstanceOf(Promise);
     expect((await admitted).status).toBe(200);

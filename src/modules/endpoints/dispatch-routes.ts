@@ -8,7 +8,7 @@ import { Elysia } from "elysia";
 import { checkDeclaredLength } from "../../http/body";
 import { pathOf, requestIdFor, writeAccessLine } from "../../http/core";
 import { errorBody } from "../../http/envelope";
-import { AppError, badRequest, forbidden, notFound } from "../../http/errors";
+import { AppError, badRequest, forbidden, internalError, notFound } from "../../http/errors";
 import type { Logger } from "../../log";
 import type { Access } from "../auth/access";
 import type { AccountsService } from "../accounts/service";
@@ -48,7 +48,9 @@ export function dispatchNativeRoutes(dispatch: ReturnType<typeof createDispatche
           requestId,
         });
       } catch (error) {
-        const appError = error instanceof AppError ? error : badRequest("Malformed request");
+        // A bad %-escape in the slug is the caller's; anything else that escaped the dispatcher is ours.
+        const appError = error instanceof AppError ? error : error instanceof URIError ? badRequest("Malformed request path") : internalError(error);
+        if (appError.status >= 500) logger.error("dispatch failed", { request_id: requestId, error: String((error as Error)?.stack ?? error) });
         response = new Response(JSON.stringify(errorBody(appError)), { status: appError.status, headers: { "content-type": "application/json", "x-request-id": requestId } });
       }
       // A refusal comes back as a Response: it is logged and answered without a promise.
