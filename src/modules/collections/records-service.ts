@@ -68,11 +68,9 @@ export interface ListOptions {
   cursor?: string;
   /** Top-level fields to return (id, created_at, updated_at always allowed). */
   fields?: string[];
-  /** Offset mode only: false skips counting `total` (a second query) and answers `has_more` instead. */
-  withTotal?: boolean;
 }
 
-export type OffsetMeta = { limit: number; offset: number; total?: number; has_more?: boolean; next_cursor?: string | null };
+export type OffsetMeta = { limit: number; offset: number; total: number; next_cursor?: string | null };
 export type CursorMeta = { limit: number; next_cursor: string | null; has_more: boolean };
 
 export interface ListResult {
@@ -482,14 +480,6 @@ export function createRecordsService({ store, collections, maxAffected = 100, no
         const next = hasMore ? cursorOf(sort, page[page.length - 1]!) : null;
         return { records: page.map((r) => toView(r, pick)), meta: { limit, next_cursor: next, has_more: hasMore } };
       }
-      if (options.withTotal === false) {
-        const rows = store.selectRecords(def.tableName, { ...query, limit: limit + 1 });
-        const hasMore = rows.length > limit;
-        const page = hasMore ? rows.slice(0, limit) : rows;
-        const meta: OffsetMeta = { limit, offset, has_more: hasMore };
-        if (sort.cursorable) meta.next_cursor = hasMore ? cursorOf(sort, page[page.length - 1]!) : null;
-        return { records: page.map((r) => toView(r, pick)), meta };
-      }
       const rows = store.selectRecords(def.tableName, query);
       const total = store.countRecords(def.tableName, where);
       const meta: OffsetMeta = { limit, offset, total };
@@ -498,7 +488,7 @@ export function createRecordsService({ store, collections, maxAffected = 100, no
     },
 
     /** The records of one page and nothing else (no total, no has_more): what query_records returns. */
-    select(accountId: string, collection: string, options: Omit<ListOptions, "cursor" | "withTotal"> = {}): RecordView[] {
+    select(accountId: string, collection: string, options: Omit<ListOptions, "cursor"> = {}): RecordView[] {
       const def = collections.byName(accountId, collection);
       const { pick, query } = plan(def, options);
       return store.selectRecords(def.tableName, query).map((r) => toView(r, pick));
