@@ -18,7 +18,7 @@ import { sanitizeRecord } from "./sanitize";
 import type { ExecutionsStore } from "./store";
 
 export interface HistoryThreadOptions {
-  /** The instance database file (the thread opens its own connection to it). */
+  /** The history database file, already opened and migrated (the thread opens its own connection to it). */
   path: string;
   synchronous: "NORMAL" | "FULL";
   maxBatch: number;

@@ -1,9 +1,9 @@
 /**
  * @module modules/executions/history-worker
- * The history writer thread (started by history-thread.ts): its own connection to the instance
- * database, and the same sanitize-and-insert work as the in-thread recorder, so a busy server's
- * request thread spends no time on history rows. It reports each slice done through shared memory
- * (the main thread may wait on it) and sends its log lines back to the main thread's logger.
+ * The history writer thread (started by history-thread.ts): its own connection to history.db,
+ * and the same sanitize-and-insert work as the in-thread recorder, so a busy server's request
+ * thread spends no time on history rows. It reports each slice done through shared memory (the
+ * main thread may wait on it) and sends its log lines back to the main thread's logger.
  */
 import { openDatabase, type Database } from "../../db/open";
 import { writeExecutions, type HistoryLog, type QueuedExecution } from "./history-batch";
