@@ -16,10 +16,11 @@ export function rawBody(request: Request): string | undefined {
   return rawBodies.get(request);
 }
 
-/** Refuses a declared Content-Length over the limit before a single byte is read. */
-export function checkDeclaredLength(request: Request, limitBytes: number): void {
+/** Refuses a declared Content-Length over the limit before a single byte is read; returns the header (null without one). */
+export function checkDeclaredLength(request: Request, limitBytes: number): string | null {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limitBytes) throw payloadTooLarge(limitBytes);
+  return declared;
 }
 
 /**
@@ -33,9 +34,8 @@ export function mayHaveBody(request: Request): boolean {
 
 /** Reads the body as UTF-8 text, stopping with 413 as soon as it passes `limitBytes`. */
 export async function readBodyText(request: Request, limitBytes: number): Promise<string> {
-  const declared = request.headers.get("content-length");
+  const declared = checkDeclaredLength(request, limitBytes);
   if (declared !== null) {
-    if (Number(declared) > limitBytes) throw payloadTooLarge(limitBytes);
     // Framing holds the body to the declared length, so the runtime's native read is safe here,
     // and far cheaper than pulling chunks through a JS reader (or even asking for the stream).
     return declared === "0" ? "" : decodeUtf8(await request.bytes());
