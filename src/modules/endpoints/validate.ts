@@ -5,10 +5,6 @@
  * definition never goes live.
  */
 import { CONDITION_ROOTS, ExprError, compileCondition, compileFilter, recordFieldResolver, standardFunctions } from "../../expr";
-
-const functions = standardFunctions();
-/** Any record field name resolves: only syntax and functions can be checked before the filter runs. */
-const anyRecordField = recordFieldResolver({ id: "id", created_at: "created_at", updated_at: "updated_at" });
 import { badRequest } from "../../http/errors";
 import { checkTemplate } from "../../templates";
 import { checkActionConfig } from "../plugins/config-check";
@@ -16,6 +12,10 @@ import type { PluginRegistry } from "../plugins/registry";
 import { compileBodySchema } from "./body-schema";
 import { parsePath } from "./path";
 import type { EndpointDefinition } from "./schemas";
+
+const functions = standardFunctions();
+/** Any record field name resolves: only syntax and functions can be checked before the filter runs. */
+const anyRecordField = recordFieldResolver({ id: "id", created_at: "created_at", updated_at: "updated_at" });
 
 export interface ValidateDeps {
   registry: PluginRegistry;
