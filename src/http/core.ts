@@ -95,7 +95,7 @@ export function httpCore({ logger, bodyLimitBytes, rawBodyPrefixes = [] }: HttpC
         logger.error("request failed", {
           request_id: requestId(request),
           method: request.method,
-          path: new URL(request.url).pathname,
+          path: pathOf(request.url),
           error: cause instanceof Error ? cause.message : String(cause),
           stack: cause instanceof Error ? cause.stack : undefined,
         });
