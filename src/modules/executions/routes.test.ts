@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ADMIN, createIdentityTestApp, type TestApp } from "../../../test/helpers/app";
 import { executionsRoutes } from "./routes";
-import { createExecutionsStore, type ExecutionsStore } from "./store";
+import type { ExecutionsStore } from "./store";
 import { makeRecord } from "./testing";
 import type { ExecutionRecord } from "./types";
 
