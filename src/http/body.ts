@@ -1,20 +1,14 @@
 /**
  * @module http/body
  * Request body reading with a hard byte limit and JSON parsing that is safe for whatever a client
- * sends: too large -> 413, malformed or too deep -> 400, `__proto__` keys dropped. The raw text is
- * kept per request because signature checks must hash exactly the bytes that arrived.
+ * sends: too large -> 413, malformed or too deep -> 400, `__proto__` keys dropped. Callers that
+ * must hash exactly the bytes that arrived (signatures, idempotency) read the text and decode it
+ * themselves.
  */
 import { AppError, badRequest, payloadTooLarge } from "./errors";
 
 /** Deepest JSON nesting accepted; deeper input is refused before any code walks it recursively. */
 export const MAX_JSON_DEPTH = 100;
-
-const rawBodies = new WeakMap<Request, string>();
-
-/** The body text of a request whose body has been parsed, exactly as received. */
-export function rawBody(request: Request): string | undefined {
-  return rawBodies.get(request);
-}
 
 /** Refuses a declared Content-Length over the limit before a single byte is read; returns the header (null without one). */
 export function checkDeclaredLength(request: Request, limitBytes: number): string | null {
@@ -34,13 +28,26 @@ export function mayHaveBody(request: Request): boolean {
 
 /** Reads the body as UTF-8 text, stopping with 413 as soon as it passes `limitBytes`. */
 export async function readBodyText(request: Request, limitBytes: number): Promise<string> {
+  return decodeUtf8(await readBodyBytes(request, limitBytes));
+}
+
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * Reads the body's bytes, stopping with 413 as soon as they pass `limitBytes`. Not itself async:
+ * with a Content-Length, the runtime's own read is handed back as it is, so the caller's await is
+ * the only suspension on the way (a hot path for custom endpoints).
+ */
+export function readBodyBytes(request: Request, limitBytes: number): Promise<Uint8Array> {
   const declared = checkDeclaredLength(request, limitBytes);
-  if (declared !== null) {
-    // Framing holds the body to the declared length, so the runtime's native read is safe here,
-    // and far cheaper than pulling chunks through a JS reader (or even asking for the stream).
-    return declared === "0" ? "" : decodeUtf8(await request.bytes());
-  }
-  if (!request.body) return "";
+  // Framing holds the body to the declared length, so the runtime's native read is safe here,
+  // and far cheaper than pulling chunks through a JS reader (or even asking for the stream).
+  if (declared !== null) return declared === "0" ? Promise.resolve(NO_BYTES) : request.bytes();
+  return readStreamedBytes(request, limitBytes);
+}
+
+async function readStreamedBytes(request: Request, limitBytes: number): Promise<Uint8Array> {
+  if (!request.body) return NO_BYTES;
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -54,12 +61,13 @@ export async function readBodyText(request: Request, limitBytes: number): Promis
     }
     chunks.push(value);
   }
-  return decodeUtf8(Buffer.concat(chunks));
+  return Buffer.concat(chunks);
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-function decodeUtf8(bytes: Uint8Array): string {
+/** The bytes as UTF-8 text, or a 400 when they are not UTF-8. */
+export function decodeUtf8(bytes: Uint8Array): string {
   try {
     return utf8.decode(bytes);
   } catch {
@@ -106,23 +114,27 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
 
 /**
  * Reads and decodes a body by content type: JSON (and `+json`), form-urlencoded to an object,
- * text as a string. Other types are left to the framework (multipart arrives with forms), or
- * read as text with `readAnyType` (custom endpoints, whose signatures need the raw bytes).
+ * text as a string. Other types are left to the framework (multipart arrives with forms).
  */
-export async function parseBody(
-  request: Request,
-  contentType: string,
-  limitBytes: number,
-  options: { readAnyType?: boolean } = {},
-): Promise<unknown> {
+export async function parseBody(request: Request, contentType: string, limitBytes: number): Promise<unknown> {
+  const kind = bodyKind(contentType);
+  return kind === "other" ? undefined : decodeBody(await readBodyText(request, limitBytes), kind);
+}
+
+export type BodyKind = "json" | "form" | "text" | "other";
+
+/** How a body of this content type is decoded. */
+export function bodyKind(contentType: string): BodyKind {
   const type = contentType.split(";", 1)[0]!.trim().toLowerCase();
-  const isJson = type === "application/json" || type.endsWith("+json");
-  const isForm = type === "application/x-www-form-urlencoded";
-  if (!isJson && !isForm && !type.startsWith("text/") && !options.readAnyType) return undefined;
-  const text = await readBodyText(request, limitBytes);
-  rawBodies.set(request, text);
-  if (isJson) return parseJsonBody(text);
-  if (isForm) return formToObject(text);
+  if (type === "application/json" || type.endsWith("+json")) return "json";
+  if (type === "application/x-www-form-urlencoded") return "form";
+  return type.startsWith("text/") ? "text" : "other";
+}
+
+/** Body text decoded by its kind; text and other types stay the text itself. */
+export function decodeBody(text: string, kind: BodyKind): unknown {
+  if (kind === "json") return parseJsonBody(text);
+  if (kind === "form") return formToObject(text);
   return text;
 }
 

@@ -7,7 +7,7 @@
  * endpoint and got past authentication is recorded (per its history policy) off the request path.
  */
 import { AppError, badRequest, forbidden, methodNotAllowed, notFound } from "../../http/errors";
-import { mayHaveBody, parseBody, rawBody } from "../../http/body";
+import { bodyKind, decodeBody, decodeUtf8, mayHaveBody, readBodyBytes } from "../../http/body";
 import { errorBody } from "../../http/envelope";
 import type { ClientIpResolver } from "../../http/client-ip";
 import { newId } from "../../ids";
@@ -162,7 +162,9 @@ export function createDispatcher(deps: DispatchDeps) {
     let answer: EndpointAnswer;
     try {
       const limit = Math.min(endpoint.def.body_limit_bytes ?? deps.bodyLimitBytes, deps.bodyLimitBytes);
-      const body = mayHaveBody(request) ? await parseBody(request, request.headers.get("content-type") ?? "", limit, { readAnyType: true }) : undefined;
+      // Read as text whatever its type: an Idempotency-Key (and later a signature) hashes the exact text.
+      const raw = mayHaveBody(request) ? decodeUtf8(await readBodyBytes(request, limit)) : undefined;
+      const body = raw === undefined ? undefined : decodeBody(raw, bodyKind(request.headers.get("content-type") ?? ""));
       const info = requestInfo(request, `/${rest}`, params, body, ip);
       const auth = identity ? { ...identity.principal } : {};
       // 7. condition
@@ -177,7 +179,7 @@ export function createDispatcher(deps: DispatchDeps) {
         }
       }
       // Idempotency-Key: a repeat gets the first answer without running (or paying) again.
-      claim = claimIdempotency(endpoint, identity, ip, request, rest);
+      claim = claimIdempotency(endpoint, identity, ip, request, rest, raw);
       if (claim?.replay) return finish(call, { ...claim.replay, headers: { ...claim.replay.headers, "idempotent-replayed": "true" } });
       // 9. credits: spent only by a call that will run
       if (account.credits !== null) accounts.spendCredits(account.id, endpoint.def.cost);
@@ -234,12 +236,12 @@ export function createDispatcher(deps: DispatchDeps) {
     return toResponse(answer, call.headers);
   }
 
-  function claimIdempotency(endpoint: CompiledEndpoint, identity: Identity | undefined, ip: string | undefined, request: Request, rest: string) {
+  function claimIdempotency(endpoint: CompiledEndpoint, identity: Identity | undefined, ip: string | undefined, request: Request, rest: string, raw: string | undefined) {
     const key = request.headers.get("idempotency-key");
     if (key === null || !IDEMPOTENT_METHODS.has(request.method)) return undefined;
     if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY) throw badRequest(`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} characters`);
     const caller = identity ? (identity.principal.key_id ?? identity.principal.user_id) : `ip:${ip ?? "unknown"}`;
-    const hash = sha256Hex(`${request.method} /${rest}\n${rawBody(request) ?? ""}`);
+    const hash = sha256Hex(`${request.method} /${rest}\n${raw ?? ""}`);
     const claimed = store.claimIdempotencyKey(endpoint.id, caller, key, hash, Date.now(), deps.idempotencyTtlMs);
     if (claimed.kind === "mismatch") throw new AppError("CONFLICT", "This Idempotency-Key was used with a different request");
     if (claimed.kind === "in_progress") throw new AppError("CONFLICT", "A request with this Idempotency-Key is still running; retry later");
