@@ -54,6 +54,13 @@ export interface DispatchInput {
   requestId?: string;
 }
 
+/** The request path's segments, %-escapes decoded; a 400 when they cannot be. */
+function segmentsOf(rest: string): string[] {
+  const segments = requestSegments(rest);
+  if (!segments) throw badRequest("Malformed request path: a bad %-escape, or more than 32 segments");
+  return segments;
+}
+
 const IDEMPOTENT_METHODS = new Set(["POST", "PUT", "PATCH"]);
 const MAX_IDEMPOTENCY_KEY = 255;
 
@@ -112,19 +119,17 @@ export function createDispatcher(deps: DispatchDeps) {
   function admit(call: Call): Admitted | EndpointAnswer {
     const { request, slug, rest } = call.input;
     const account = accounts.dispatchInfo(slug);
-    const segments = requestSegments(rest);
     if (!account) throw notFound(`No endpoint at ${request.method} /${rest}`);
-    if (!segments) throw badRequest("Malformed request path: a bad %-escape, or more than 32 segments");
     const table = endpoints.routes(account.id);
 
     if (request.method === "OPTIONS") {
-      const routes = table.routesAt(segments);
+      const routes = table.routesAt(segmentsOf(rest));
       if (routes.size === 0) throw notFound(`No endpoint at /${rest}`);
       return preflight([...routes.values()].map((entry) => entry.def), request);
     }
 
-    // 1. match
-    const match = table.match(request.method, segments);
+    // 1. match: a path of literal segments is one lookup; anything else walks the trie.
+    const match = (rest.includes("%") ? undefined : table.matchLiteral(request.method, rest)) ?? table.match(request.method, segmentsOf(rest));
     if (match.kind === "not_found") throw notFound(`No endpoint at ${request.method} /${rest}`);
     if (match.kind === "method_not_allowed") throw methodNotAllowed(match.allow);
     const entry = match.value;

@@ -76,6 +76,35 @@ describe("RouteTable", () => {
     });
   }
 
+  test("matchLiteral answers exactly as match does whenever it answers", () => {
+    const mixed = table([
+      ["GET", "/users/me"],
+      ["GET", "/users/:id"],
+      ["POST", "/users/:id"],
+      ["GET", "/"],
+      ["GET", "/a%2Fb"],
+      ["GET", "/a/b"],
+      ["POST", "/orders/:id/items"],
+      ["POST", "/orders/open/items"],
+      ["GET", "/caf%C3%A9"],
+    ]);
+    const paths = ["", "users/me", "users/42", "a/b", "a", "orders/open/items", "orders/7/items", "café", "users", "users/me/x"];
+    let answered = 0;
+    for (const path of paths) {
+      for (const method of ["GET", "POST", "PUT"]) {
+        const fast = mixed.matchLiteral(method, path);
+        if (fast === undefined) continue;
+        answered++;
+        expect(fast).toEqual(mixed.match(method, requestSegments(path)!));
+      }
+    }
+    // Literal-only routes: /users/me, /, /a/b, /orders/open/items and café; never the escaped-slash one.
+    expect(answered).toBe(5);
+    expect(mixed.matchLiteral("POST", "users/me")).toBeUndefined();
+    expect(mixed.matchLiteral("GET", "a%2Fb")).toBeUndefined();
+    expect(mixed.match("GET", requestSegments("a%2Fb")!)).toEqual({ kind: "found", value: "GET /a%2Fb", params: {} });
+  });
+
   test("malformed escapes in a request path are refused before matching", () => {
     expect(requestSegments("/users/%E0%A4%A")).toBeUndefined();
   });

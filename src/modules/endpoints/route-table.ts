@@ -2,7 +2,8 @@
  * @module modules/endpoints/route-table
  * The routes of one account as a trie of path segments, built once when definitions change:
  * matching walks the request's segments, not the list of endpoints. A literal segment beats a
- * parameter; a path that exists under other methods answers 405 with `Allow`.
+ * parameter; a path that exists under other methods answers 405 with `Allow`. Routes made only of
+ * literal segments are also kept by their whole path, so most calls are one map lookup.
  */
 import type { Segment } from "./path";
 
@@ -22,6 +23,8 @@ const node = <T>(): Node<T> => ({ literals: new Map(), methods: new Map() });
 export class RouteTable<T> {
   private readonly root: Node<T> = node();
   private readonly all: T[] = [];
+  /** Literal-only routes by their path as it arrives ("a/b", no slashes around) and method. */
+  private readonly literal = new Map<string, Map<string, T>>();
 
   add(method: string, segments: readonly Segment[], value: T): void {
     let current = this.root;
@@ -39,6 +42,13 @@ export class RouteTable<T> {
     }
     current.methods.set(method, { value, names });
     this.all.push(value);
+    // A literal holding "/" (defined as %2F) can only be reached %-escaped, so only through the trie.
+    if (segments.every((s) => s.kind === "literal" && !s.value.includes("/"))) {
+      const path = segments.map((s) => (s as { value: string }).value).join("/");
+      let methods = this.literal.get(path);
+      if (!methods) this.literal.set(path, (methods = new Map()));
+      methods.set(method, value);
+    }
   }
 
   values(): readonly T[] {
@@ -65,6 +75,15 @@ export class RouteTable<T> {
       for (const [method, route] of candidate.methods) if (!routes.has(method)) routes.set(method, route.value);
     }
     return routes;
+  }
+
+  /**
+   * The literal-only route for a raw path without %-escapes or slashes around it, or undefined
+   * (then `match` decides). Such a route is always the most specific, so a hit is the answer.
+   */
+  matchLiteral(method: string, path: string): RouteMatch<T> | undefined {
+    const value = this.literal.get(path)?.get(method);
+    return value === undefined ? undefined : { kind: "found", value, params: {} };
   }
 
   match(method: string, segments: readonly string[]): RouteMatch<T> {
