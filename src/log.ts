@@ -4,6 +4,7 @@
  * (`SWITCHBOARD_LOG_FORMAT=json`). Callers pass fields, never secrets: redaction is the caller's
  * job because only the caller knows which values are secret.
  */
+import { isoNow } from "./clock";
 
 export type LogFormat = "text" | "json";
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -65,18 +66,6 @@ function textValue(value: unknown): string {
   if (typeof value === "string") return /[\s"=]/.test(value) ? JSON.stringify(value) : value;
   if (value instanceof Error) return JSON.stringify(value.message);
   return JSON.stringify(value) ?? String(value);
-}
-
-// Busy servers log many lines per millisecond: format each millisecond's timestamp once.
-let lastMs = -1;
-let lastIso = "";
-function isoNow(): string {
-  const ms = Date.now();
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
-  }
-  return lastIso;
 }
 
 /** Creates a logger writing one line per call in the chosen format. */

@@ -124,6 +124,7 @@ describe("dispatch order: each failing step stops everything after it", () => {
     const send = (path: string, token?: string) =>
       route(new Request(`http://localhost/api/v1/x/default${path}`, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: "{}" }), socket);
     const before = calls.count;
+    const logged = t.logger.lines.length;
     for (const [path, token, status] of [["/sync", `sb_${"x".repeat(32)}`, 401], ["/sync", undefined, 401], ["/nothing", admin, 404]] as const) {
       const refused = send(path, token);
       expect(refused).toBeInstanceOf(Response);
@@ -140,6 +141,16 @@ describe("dispatch order: each failing step stops everything after it", () => {
     expect(admitted).toBeInstanceOf(Promise);
     expect((await admitted).status).toBe(200);
     expect(calls.count).toBe(before + 1);
+    // One access line per call, whichever way it was answered (the route has no framework hook).
+    const access = t.logger.lines.slice(logged).map((line) => JSON.parse(line)).filter((line) => line.msg === "http");
+    expect(access.map((line) => [line.path, line.status])).toEqual([
+      ["/api/v1/x/default/sync", 401],
+      ["/api/v1/x/default/sync", 401],
+      ["/api/v1/x/default/nothing", 404],
+      ["/api/v1/x/%E0%A4%A/sync", 400],
+      ["/api/v1/x/default/sync", 200],
+    ]);
+    for (const line of access) expect(line.request_id).toMatch(/^req_/);
     await remove(ep.id);
   });
 

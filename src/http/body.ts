@@ -125,6 +125,7 @@ export type BodyKind = "json" | "form" | "text" | "other";
 
 /** How a body of this content type is decoded. */
 export function bodyKind(contentType: string): BodyKind {
+  if (contentType === "application/json") return "json";
   const type = contentType.split(";", 1)[0]!.trim().toLowerCase();
   if (type === "application/json" || type.endsWith("+json")) return "json";
   if (type === "application/x-www-form-urlencoded") return "form";

@@ -125,9 +125,16 @@ export function createAccess({ store, usage, limiter, plans, now = Date.now }: A
   }
 }
 
+const WHITESPACE = /\s/;
+
 /** The token of an `Authorization: Bearer <token>` header, or undefined. */
 export function bearerToken(authorization: string | null | undefined): string | undefined {
   if (!authorization) return undefined;
+  // The spelling every client sends, taken by a slice (no capturing match); any other goes below.
+  if (authorization.startsWith("Bearer ")) {
+    const token = authorization.slice(7);
+    if (token !== "" && !WHITESPACE.test(token)) return token;
+  }
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   return match?.[1];
 }

@@ -40,9 +40,18 @@ function allowlists(...lists: string[]): IpMatcher[] {
   return lists.map((json) => ipMatcherFor(parseList(json))).filter((m) => !m.empty);
 }
 
+/**
+ * Frozen, roles included: a cached identity serves many calls, whose conditions, templates and
+ * actions all read this one object instead of a copy each.
+ */
+function frozenPrincipal(principal: Principal): Principal {
+  Object.freeze(principal.roles);
+  return Object.freeze(principal);
+}
+
 export function identityFromKey(row: KeyPrincipalRow): Identity {
   return {
-    principal: { account_id: row.account_id, user_id: row.user_id, email: row.email, roles: parseList(row.roles), key_id: row.key_id },
+    principal: frozenPrincipal({ account_id: row.account_id, user_id: row.user_id, email: row.email, roles: parseList(row.roles), key_id: row.key_id }),
     accountSlug: row.account_slug,
     scopes: new Set(parseList(row.scopes) as Scope[]),
     instanceAdmin: row.instance_admin === 1,
@@ -60,7 +69,7 @@ export function identityFromKey(row: KeyPrincipalRow): Identity {
 
 export function identityFromSession(row: SessionPrincipalRow): Identity {
   return {
-    principal: { account_id: row.account_id, user_id: row.user_id, email: row.email, roles: parseList(row.roles) },
+    principal: frozenPrincipal({ account_id: row.account_id, user_id: row.user_id, email: row.email, roles: parseList(row.roles) }),
     accountSlug: row.account_slug,
     scopes: ALL_SCOPES,
     instanceAdmin: row.instance_admin === 1,

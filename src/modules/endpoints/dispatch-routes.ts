@@ -33,35 +33,28 @@ export function dispatchNativeRoutes(dispatch: ReturnType<typeof createDispatche
       const start = performance.now();
       const requestId = requestIdFor(request);
       const path = pathOf(request.url);
-      let response: Response | Promise<Response>;
       try {
         checkDeclaredLength(request, bodyLimitBytes);
         // Bun routed it here, so the path starts with the prefix: `<slug>/<rest>`.
         const tail = path.slice(DISPATCH_PREFIX.length);
         const slash = tail.indexOf("/");
         const slug = slash < 0 ? tail : tail.slice(0, slash);
-        response = dispatch({
+        // The dispatcher writes the access line as it answers.
+        return dispatch({
           request,
           slug: slug.includes("%") ? decodeURIComponent(slug) : slug,
           rest: slash < 0 ? "" : tail.slice(slash + 1),
           socketIp: () => server.requestIP(request)?.address,
           requestId,
+          access: { path, start },
         });
       } catch (error) {
         // A bad %-escape in the slug is the caller's; anything else that escaped the dispatcher is ours.
         const appError = error instanceof AppError ? error : error instanceof URIError ? badRequest("Malformed request path") : internalError(error);
         if (appError.status >= 500) logger.error("dispatch failed", { request_id: requestId, error: String((error as Error)?.stack ?? error) });
-        response = new Response(JSON.stringify(errorBody(appError)), { status: appError.status, headers: { "content-type": "application/json", "x-request-id": requestId } });
+        writeAccessLine(logger, request.method, path, appError.status, start, requestId);
+        return new Response(JSON.stringify(errorBody(appError)), { status: appError.status, headers: { "content-type": "application/json", "x-request-id": requestId } });
       }
-      // A refusal comes back as a Response: it is logged and answered without a promise.
-      if (response instanceof Response) {
-        writeAccessLine(logger, request.method, path, response.status, start, requestId);
-        return response;
-      }
-      return response.then((done) => {
-        writeAccessLine(logger, request.method, path, done.status, start, requestId);
-        return done;
-      });
     },
   };
 }

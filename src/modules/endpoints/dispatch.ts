@@ -8,8 +8,10 @@
  */
 import { AppError, badRequest, forbidden, methodNotAllowed, notFound } from "../../http/errors";
 import { bodyKind, decodeBody, decodeUtf8, mayHaveBody, readBodyBytes } from "../../http/body";
+import { writeAccessLine } from "../../http/core";
 import { errorBody } from "../../http/envelope";
 import type { ClientIpResolver } from "../../http/client-ip";
+import { isoNow } from "../../clock";
 import { newId } from "../../ids";
 import type { Logger } from "../../log";
 import type { HttpCapability } from "../../plugin-api";
@@ -52,6 +54,12 @@ export interface DispatchInput {
   socketIp: () => string | undefined;
   /** Sent back as X-Request-Id (the framework route sets it itself). */
   requestId?: string;
+  /**
+   * Given by the native route, which has no framework hook to log the call: the dispatcher then
+   * writes the access line itself as it answers, so the route hands back its answer untouched
+   * (no promise of its own on the way).
+   */
+  access?: { path: string; start: number };
 }
 
 /** The request path's segments, %-escapes decoded; a 400 when they cannot be. */
@@ -90,6 +98,9 @@ interface Admitted {
   identity: Identity | undefined;
   ip: string | undefined;
 }
+
+// What conditions and templates see as `auth` on a call without a token.
+const NO_CALLER = Object.freeze({});
 
 // Shared by every error answer; toResponse only reads it.
 const JSON_TYPE: Readonly<Record<string, string>> = Object.freeze({ "content-type": "application/json" });
@@ -171,7 +182,8 @@ export function createDispatcher(deps: DispatchDeps) {
       const raw = mayHaveBody(request) ? decodeUtf8(await readBodyBytes(request, limit)) : undefined;
       const body = raw === undefined ? undefined : decodeBody(raw, bodyKind(request.headers.get("content-type") ?? ""));
       const info = requestInfo(request, `/${rest}`, params, body, ip);
-      const auth = identity ? { ...identity.principal } : {};
+      // The principal is frozen, so conditions and templates read it as it is.
+      const auth = (identity ? identity.principal : NO_CALLER) as Record<string, unknown>;
       // 7. condition
       if (endpoint.condition && !endpoint.condition.evaluate({ request: info, auth, record: params, now: Date.now() })) {
         throw forbidden("The endpoint's condition does not allow this call");
@@ -189,7 +201,7 @@ export function createDispatcher(deps: DispatchDeps) {
       // 9. credits: spent only by a call that will run
       if (account.credits !== null) accounts.spendCredits(account.id, endpoint.def.cost);
       // 10. actions
-      const data: TemplateData = { request: info as unknown as Record<string, unknown>, auth, actions: [], now: new Date().toISOString(), credentials: {} };
+      const data: TemplateData = { request: info as unknown as Record<string, unknown>, auth, actions: [], now: isoNow(), credentials: {} };
       let outcome = runPipeline({
         actions: endpoint.actions,
         request: info,
@@ -238,6 +250,8 @@ export function createDispatcher(deps: DispatchDeps) {
     // a flood of database writes. Public endpoints record every call.
     const endpoint = call.endpoint;
     if (endpoint && !(endpoint.def.auth_required && !call.identity)) record(call, endpoint, answer.status);
+    const { access, request, requestId } = call.input;
+    if (access) writeAccessLine(logger, request.method, access.path, answer.status, access.start, requestId);
     return toResponse(answer, call.headers);
   }
 
