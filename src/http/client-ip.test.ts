@@ -34,6 +34,7 @@ describe("createClientIpResolver", () => {
   for (const [name, trust, socketIp, xff, expected] of cases) {
     test(name, () => {
       expect(createClientIpResolver(trust).resolve(request(...xff), socketIp)).toBe(expected);
+      expect(createClientIpResolver(trust).compute(request(...xff), socketIp)).toBe(expected);
     });
   }
 
@@ -52,6 +53,10 @@ describe("createClientIpResolver", () => {
     const unknown = request();
     expect(resolver.resolve(unknown, undefined)).toBeUndefined();
     expect(resolver.resolve(unknown, "10.0.0.5")).toBeUndefined();
+    // compute answers afresh every time and leaves the memo alone.
+    const fresh = request("198.51.100.1");
+    expect(resolver.compute(fresh, "203.0.113.9")).toBe("203.0.113.9");
+    expect(resolver.resolve(fresh, "10.0.0.5")).toBe("198.51.100.1");
   });
 
   test("a bad trust list throws at construction", () => {

@@ -13,6 +13,11 @@ export interface ClientIpResolver {
    * address is unknown or unparseable. `socketIp` is `server.requestIP(request)?.address`.
    */
   resolve(request: Request, socketIp: string | undefined): string | undefined;
+  /**
+   * The same, not remembered for the request: for a caller that asks once per request (the
+   * custom endpoint dispatcher), which then costs no WeakMap entry.
+   */
+  compute(request: Request, socketIp: string | undefined): string | undefined;
 }
 
 // The walk stops here even if every hop is a trusted proxy: no real deployment has this many,
@@ -58,6 +63,7 @@ export function createClientIpResolver(trustProxy: readonly string[]): ClientIpR
   }
 
   return {
+    compute,
     resolve(request, socketIp) {
       const known = memo.get(request);
       if (known !== undefined) return known ?? undefined;

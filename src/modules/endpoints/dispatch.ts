@@ -163,7 +163,7 @@ export function createDispatcher(deps: DispatchDeps) {
     if (account.active !== 1) throw forbidden("Account is disabled");
     // 4. signature: definitions with a signature cannot be saved until credentials exist.
     // 5. IP allowlist
-    const ip = clientIps.resolve(request, call.input.socketIp());
+    const ip = clientIps.compute(request, call.input.socketIp());
     call.ip = ip;
     if (identity) access.checkIp(identity, ip);
     // 6. rate limit: every authenticated call counts; anonymous calls count per client address.
