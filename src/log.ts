@@ -75,7 +75,9 @@ export function createLogger(options: LoggerOptions): Logger {
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     const time = isoNow();
     if (options.format === "json") {
-      write(JSON.stringify({ time, level, msg, ...fields }));
+      // The fields' own JSON spliced after the fixed keys: no merged object per line.
+      const rest = fields === undefined ? "{}" : JSON.stringify(fields);
+      write(`{"time":"${time}","level":"${level}","msg":${JSON.stringify(msg)}${rest.length > 2 ? `,${rest.slice(1)}` : "}"}`);
       return;
     }
     let line = `${time} ${level.toUpperCase().padEnd(5)} ${msg}`;

@@ -38,8 +38,17 @@ export function buildAnswer(template: CompiledTemplate | null, data: TemplateDat
   return json(status, rendered.body === undefined ? lastResult ?? null : rendered.body, headers);
 }
 
+// The headers of most answers; never written to (toResponse copies from it).
+const JSON_ONLY: Record<string, string> = Object.freeze({ "content-type": "application/json" }) as Record<string, string>;
+
 function json(status: number, value: unknown, headers: Record<string, string>): EndpointAnswer {
-  return { status, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(value) ?? "null" };
+  const body = JSON.stringify(value) ?? "null";
+  return { status, headers: hasAny(headers) ? { "content-type": "application/json", ...headers } : JSON_ONLY, body };
+}
+
+function hasAny(record: Record<string, string>): boolean {
+  for (const _ in record) return true;
+  return false;
 }
 
 /**
