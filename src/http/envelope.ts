@@ -14,13 +14,10 @@ export function ok<T>(data: T, meta: Meta = {}) {
 
 /** The error body for an AppError; `details` only when there are some. */
 export function errorBody(error: AppError) {
+  // Built as one literal (details left undefined drops out of the JSON): refusals are a hot path.
   return {
     success: false as const,
-    error: {
-      code: error.code,
-      message: error.message,
-      ...(error.details ? { details: error.details } : {}),
-    },
+    error: { code: error.code, message: error.message, details: error.details },
   };
 }
 
