@@ -91,7 +91,7 @@ export interface RecordsCapability {
 /** What an action runs with. Capabilities, never internals: no database, no framework context. */
 export interface ActionContext {
   readonly request: ActionRequest;
-  /** The caller, or null on a public endpoint called without a token. */
+  /** The caller, or null on a public endpoint called without a token. Frozen: it is shared by the caller's calls. */
   readonly auth: Principal | null;
   /** Results of the actions before this one, by index. */
   readonly results: readonly unknown[];
