@@ -28,7 +28,7 @@ import type { CompiledEndpoint } from "./compile";
 import { corsHeaders, preflight } from "./cors";
 import { requestSegments } from "./path";
 import { requestInfo } from "./request-info";
-import { buildAnswer, toResponse, type EndpointAnswer } from "./respond";
+import { buildAnswer, JSON_HEADERS, toResponse, type EndpointAnswer } from "./respond";
 import type { EndpointsService } from "./service";
 import type { EndpointsStore } from "./store";
 
@@ -102,8 +102,6 @@ interface Admitted {
 // What conditions and templates see as `auth` on a call without a token.
 const NO_CALLER = Object.freeze({});
 
-// Shared by every error answer; toResponse only reads it.
-const JSON_TYPE: Readonly<Record<string, string>> = Object.freeze({ "content-type": "application/json" });
 
 export function createDispatcher(deps: DispatchDeps) {
   const { endpoints, store, accounts, access, clientIps, recorder, logger } = deps;
@@ -241,7 +239,7 @@ export function createDispatcher(deps: DispatchDeps) {
     if (!(error instanceof AppError)) logger.error("dispatch failed", { execution_id: call.executionId, error: String((error as Error)?.stack ?? error) });
     if (appError.headers) Object.assign(call.headers, appError.headers);
     call.error ??= { code: appError.code, message: appError.message };
-    return { status: appError.status, headers: JSON_TYPE, body: JSON.stringify(errorBody(appError)) };
+    return { status: appError.status, headers: JSON_HEADERS, body: JSON.stringify(errorBody(appError)) };
   }
 
   /** Records the call (per the endpoint's history policy) and turns the answer into a Response. */

@@ -38,12 +38,12 @@ export function buildAnswer(template: CompiledTemplate | null, data: TemplateDat
   return json(status, rendered.body === undefined ? lastResult ?? null : rendered.body, headers);
 }
 
-// The headers of most answers; never written to (toResponse copies from it).
-const JSON_ONLY: Record<string, string> = Object.freeze({ "content-type": "application/json" }) as Record<string, string>;
+/** The headers of most answers, errors included; never written to (toResponse copies from it). */
+export const JSON_HEADERS: Record<string, string> = Object.freeze({ "content-type": "application/json" }) as Record<string, string>;
 
 function json(status: number, value: unknown, headers: Record<string, string>): EndpointAnswer {
   const body = JSON.stringify(value) ?? "null";
-  return { status, headers: hasAny(headers) ? { "content-type": "application/json", ...headers } : JSON_ONLY, body };
+  return { status, headers: hasAny(headers) ? { "content-type": "application/json", ...headers } : JSON_HEADERS, body };
 }
 
 function hasAny(record: Record<string, string>): boolean {
