@@ -67,6 +67,24 @@ describe("history writer thread", () => {
     expect(store.rows.map((r) => r.id)).toEqual(["exe_after_stop"]);
   });
 
+  test("records are committed by the thread within its delay, without a flush", async () => {
+    const logger = createMemoryLogger();
+    const store = { rows: [] as ExecutionRecord[], insertMany: (r: readonly ExecutionRecord[]) => void store.rows.push(...r) };
+    const thread = createHistoryThread(store, logger, { path: t.services.historyDb.path, synchronous: "NORMAL", maxBatch: 10, maxResultBytes: 4096 });
+    const recorder = createExecutionRecorder(store, logger, { sink: thread });
+    const rec = (id: string): ExecutionRecord => ({ id, account_id: "acc_x", endpoint_id: "ep_later", kind: "endpoint", status: "completed", http_status: 200, method: "GET", path: "/", started_at: Date.now(), duration_ms: 1, steps: [] });
+    // Three slices, a few milliseconds apart: the thread holds them and commits them together.
+    for (let slice = 0; slice < 3; slice++) {
+      for (let i = 0; i < 4; i++) recorder.record(rec(`exe_later_${slice}_${i}`), []);
+      await Bun.sleep(5);
+    }
+    const deadline = performance.now() + 2000;
+    while (rowsOf("ep_later").length < 12 && performance.now() < deadline) await Bun.sleep(10);
+    expect(rowsOf("ep_later").length).toBe(12);
+    expect(store.rows.length).toBe(0);
+    recorder.stop();
+  });
+
   test("a thread that cannot open the database is reported and history is written here instead", async () => {
     const logger = createMemoryLogger();
     const store = { rows: [] as ExecutionRecord[], insertMany: (r: readonly ExecutionRecord[]) => void store.rows.push(...r) };

@@ -7,6 +7,8 @@ export type HistoryWorkerMessage =
   | { type: "open"; path: string; synchronous: "NORMAL" | "FULL"; done: Int32Array; maxBatch: number; maxResultBytes: number }
   /** `queued` is the slice as JSON text: posting a string costs next to nothing, cloning objects ~3 µs each. */
   | { type: "write"; seq: number; queued: string }
+  /** Store what is held now, without waiting for the commit delay (`settle()` waits on it). */
+  | { type: "sync" }
   | { type: "close" };
 
 /** Messages from the writer thread: its log lines, for the main thread's logger. */
@@ -18,7 +20,7 @@ export interface HistoryWorkerLog {
 }
 
 /**
- * Slots of the shared Int32Array: the last slice stored; 1 once the connection is closed; 1 when
+ * Slots of the shared Int32Array: the last slice stored (committed, not only received); 1 once the connection is closed; 1 when
  * the thread could not open the database (the main thread may be blocked waiting, so it cannot
  * rely on an error event reaching it).
  */

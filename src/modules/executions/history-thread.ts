@@ -21,6 +21,7 @@ export interface HistoryThreadOptions {
   /** The history database file, already opened and migrated (the thread opens its own connection to it). */
   path: string;
   synchronous: "NORMAL" | "FULL";
+  /** Records per transaction when the slices are written in this thread (the thread failed). */
   maxBatch: number;
   maxResultBytes: number;
   /** Longest `settle()` waits for the thread before giving up (and saying so). */
@@ -33,10 +34,16 @@ const SLICE_SIZE = 1000;
 /**
  * Records are handed over every 2 ms. Queued records that live longer are promoted by the garbage
  * collector and must then be traced by every collection: at 50 ms (the in-thread default) that
- * cost the request thread ~15 µs per call on the echo bench, at 2 ms ~3 µs. The thread writes one
- * transaction per slice; a few hundred small commits a second are nothing for it.
+ * cost the request thread ~15 µs per call on the echo bench, at 2 ms ~3 µs. The thread holds the
+ * slices it receives and commits them together (history-worker.ts).
  */
 const FLUSH_INTERVAL_MS = 2;
+
+/**
+ * Records per transaction in the thread, which stalls no request: fuller commits write fewer WAL
+ * pages per record (history-worker.ts). In this thread, the caller's smaller `maxBatch` applies.
+ */
+const THREAD_BATCH = 500;
 
 /**
  * Where the worker's module is. From source it sits next to this file; in the compiled binary
@@ -86,7 +93,7 @@ export function createHistoryThread(fallbackStore: Pick<ExecutionsStore, "insert
       logger[level](msg, { ...fields, thread: "history" });
     };
     worker.onerror = (event) => fail(event.message ?? event);
-    const open: HistoryWorkerMessage = { type: "open", path: options.path, synchronous: options.synchronous, done: shared, ...batchOptions };
+    const open: HistoryWorkerMessage = { type: "open", path: options.path, synchronous: options.synchronous, done: shared, ...batchOptions, maxBatch: THREAD_BATCH };
     worker.postMessage(open);
     return worker;
   }
@@ -127,7 +134,8 @@ export function createHistoryThread(fallbackStore: Pick<ExecutionsStore, "insert
       thread.postMessage(message);
     },
     settle() {
-      if (!worker || posted === 0) return;
+      if (!worker || Atomics.load(shared, DONE_SEQ) >= posted) return;
+      worker.postMessage({ type: "sync" } satisfies HistoryWorkerMessage);
       if (!waitFor(DONE_SEQ, posted) && !failed) logger.warn("history writer thread is behind; some records may not be stored yet", { waited_ms: settleTimeoutMs });
     },
     close() {
