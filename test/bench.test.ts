@@ -42,6 +42,14 @@ describe("bun run bench --short --json", () => {
         // Every answer was what the scenario expects (2xx, or 401 for reject), no socket errors.
         expect(row.notes ?? []).not.toContainEqual(expect.stringMatching(/answers were|socket errors/));
       }
+      // The server's CPU time per request is read from /proc (CI is Linux), for every measured run.
+      if (process.platform === "linux") {
+        for (const row of rows.filter((r) => r.kind === "load" && r.id !== "history")) {
+          expect(row.mainCpuUsPerRequest).toBeGreaterThan(0);
+          expect(row.cpuUsPerRequest).toBeGreaterThanOrEqual(row.mainCpuUsPerRequest!);
+        }
+        expect(report.markdown).toContain("| CPU/req |");
+      }
       for (const id of LOAD_IDS) {
         const [row] = byId(id);
         expect(row!.baselineRps).toBeGreaterThan(0);

@@ -9,10 +9,11 @@
  * scenario endpoints through the API with an API key, and drives load over loopback with wrk at
  * 32 connections and 2 threads, one run at a time. Every scenario is measured side by side with a
  * bare `Bun.serve` (scripts/bench/baseline.ts) doing the minimum equivalent work in the same run,
- * and reported as req/s, p50, p99 and the ratio to that baseline. Each product scenario runs on a
- * freshly started server (same data dir) warmed up by an unmeasured wrk run, so what one scenario
- * leaves behind (garbage, queued history) cannot slow the next. The access log (one JSON line per
- * request on stderr) goes to a file: it is part of the product's cost.
+ * and reported as req/s, p50, p99, the server's CPU time per request (from /proc) and the ratio to
+ * that baseline. Each product scenario runs on a freshly started server (same data dir) warmed up
+ * by an unmeasured wrk run, so what one scenario leaves behind (garbage, queued history) cannot
+ * slow the next. The access log (one JSON line per request on stderr) goes to a file: it is part
+ * of the product's cost.
  *
  * --short     2 s per scenario after a 1 s warm-up, 10,000 records (100,000 for the in-process
  *             query): what CI runs so the bench cannot rot. Default: 10 s after 2 s, 100,000 and
@@ -31,7 +32,7 @@ import { cpus, release, tmpdir } from "node:os";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { customerId, RECORDS_PER_CUSTOMER, type BaselineMode } from "./baseline";
-import { BASELINE, coldStart, MAIN, ROOT, rssMb, spawnListening, type Child } from "./proc";
+import { BASELINE, coldStart, cpuTime, MAIN, ROOT, rssMb, spawnListening, type Child, type CpuTime } from "./proc";
 import { checkBudgets, markdown, type Budget, type Miss, type Row } from "./report";
 import { ADMIN, CREATE_COLLECTION, measureIndexedQuery, prepareBenchDir, QUERY_COLLECTION, QUERY_FILTER } from "./seed";
 import { findWrk, runWrk, WRK_MISSING, type WrkRequest, type WrkResult } from "./wrk";
@@ -370,18 +371,28 @@ async function stopChild(child: Child) {
   children.splice(children.indexOf(child), 1);
 }
 
-async function runLoad(url: string, pool: WrkRequest[]): Promise<WrkResult> {
-  return runWrk({
+/** A measured run, with the server's CPU time per request during it (where /proc tells). */
+type LoadRun = WrkResult & { cpu?: { totalUs: number; mainUs: number } };
+
+async function runLoad(server: Child, pool: WrkRequest[]): Promise<LoadRun> {
+  let before: CpuTime | undefined;
+  const result = await runWrk({
     wrk: wrk!,
-    url,
+    url: server.url,
     pool,
     connections: settings.connections,
     threads: settings.threads,
     durationS: settings.durationS,
     warmupS: settings.warmupS,
     tmpDir: tmp,
+    beforeMeasure: () => (before = cpuTime(server.pid)),
   });
+  const after = cpuTime(server.pid);
+  if (!before || !after || result.requests === 0) return result;
+  return { ...result, cpu: { totalUs: (after.totalUs - before.totalUs) / result.requests, mainUs: (after.mainUs - before.mainUs) / result.requests } };
 }
+
+const cpuFields = (run: LoadRun) => (run.cpu ? { cpuUsPerRequest: run.cpu.totalUs, mainCpuUsPerRequest: run.cpu.mainUs } : {});
 
 function problems(result: WrkResult, expect: 2 | 4): string[] {
   const out: string[] = [];
@@ -435,7 +446,7 @@ async function buildBinary(): Promise<string> {
 }
 
 /** The baseline's row: its median run, with the spread of all its runs (each ratio used the two around it). */
-function baselineRow(spec: (typeof BASELINES)[number], runs: WrkResult[]): Row {
+function baselineRow(spec: (typeof BASELINES)[number], runs: LoadRun[]): Row {
   const sorted = [...runs].sort((a, b) => a.rps - b.rps);
   const median = sorted[Math.floor(sorted.length / 2)]!;
   const notes = [...new Set(runs.flatMap((r) => problems(r, 2)))];
@@ -443,7 +454,7 @@ function baselineRow(spec: (typeof BASELINES)[number], runs: WrkResult[]): Row {
     const rps = (r: WrkResult) => Math.round(r.rps).toLocaleString("en-US");
     notes.push(`median of ${runs.length} runs, one before the first product run and one after each (${rps(sorted[0]!)} to ${rps(sorted.at(-1)!)} req/s); each ratio is taken against the mean of the two runs around it`);
   }
-  return { id: spec.id, scenario: spec.scenario, target: "bare", kind: "load", rps: median.rps, p50Ms: median.p50Ms, p99Ms: median.p99Ms, ...(notes.length ? { notes } : {}) };
+  return { id: spec.id, scenario: spec.scenario, target: "bare", kind: "load", rps: median.rps, p50Ms: median.p50Ms, p99Ms: median.p99Ms, ...cpuFields(median), ...(notes.length ? { notes } : {}) };
 }
 
 // ---- run ---------------------------------------------------------------------------------------
@@ -473,10 +484,10 @@ async function main(): Promise<number> {
       // The baseline is loaded before the first product run and after each one, and every ratio
       // is taken against the mean of the two runs around it: on a shared machine the bare numbers
       // drift by a quarter within minutes, and a single baseline run made later ratios a lottery.
-      const bareRuns: WrkResult[] = [];
+      const bareRuns: LoadRun[] = [];
       const loadBare = async () => {
         log(`${spec.scenario} (run ${bareRuns.length + 1})...`);
-        const result = await runLoad(bare.url, spec.pool);
+        const result = await runLoad(bare, spec.pool);
         bareRuns.push(result);
         return result;
       };
@@ -486,10 +497,10 @@ async function main(): Promise<number> {
           log(`${scenario.id} [${p.target}]...`);
           const logFrom = logSize(p.logFile);
           const child = await serve(p);
-          let result: WrkResult;
+          let result: LoadRun;
           let rss: number;
           try {
-            result = await runLoad(child.url, scenario.pool(p));
+            result = await runLoad(child, scenario.pool(p));
             await Bun.sleep(settings.settleMs);
             rss = rssMb(child.pid);
           } finally {
@@ -509,6 +520,7 @@ async function main(): Promise<number> {
             rps: result.rps,
             p50Ms: result.p50Ms,
             p99Ms: result.p99Ms,
+            ...cpuFields(result),
             baseline: spec.scenario,
             baselineRps: base,
             ratio: result.rps / base,

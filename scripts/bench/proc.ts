@@ -28,6 +28,33 @@ export function rssMb(pid: number): number {
   return Number(kb[1]) / 1024;
 }
 
+/** CPU time a process has used so far, in µs. */
+export interface CpuTime {
+  /** All its threads (the history writer thread, the JIT's, ...). */
+  totalUs: number;
+  /** Its main thread, the one that serves the requests. */
+  mainUs: number;
+}
+
+/** Clock ticks per second of /proc/PID/stat: USER_HZ, 100 on every Linux. */
+const TICK_US = 1_000_000 / 100;
+
+/** utime + stime of a /proc stat line (fields 14 and 15; the name in parentheses may hold spaces). */
+function statTicks(path: string): number {
+  const stat = readFileSync(path, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** The process's CPU time so far, or undefined where there is no /proc (not Linux). */
+export function cpuTime(pid: number): CpuTime | undefined {
+  try {
+    return { totalUs: statTicks(`/proc/${pid}/stat`) * TICK_US, mainUs: statTicks(`/proc/${pid}/task/${pid}/stat`) * TICK_US };
+  } catch {
+    return undefined;
+  }
+}
+
 export async function spawnListening(cmd: string[], options: { env?: Record<string, string>; logFile: string; cwd?: string; timeoutMs?: number }): Promise<Child> {
   const errFd = openSync(options.logFile, "a");
   const started = performance.now();

@@ -21,6 +21,9 @@ export interface Row {
   rps?: number;
   p50Ms?: number;
   p99Ms?: number;
+  /** Server CPU time per request in the measured run: all its threads, and its main thread. */
+  cpuUsPerRequest?: number;
+  mainCpuUsPerRequest?: number;
   /** The row this one is compared with (`bare echo`, `echo, history off`...). */
   baseline?: string;
   baselineRps?: number;
@@ -84,6 +87,10 @@ export function checkBudgets(rows: Row[]): Miss[] {
 }
 
 const ms = (n: number | undefined) => (n === undefined ? "" : n < 1 ? `${(n * 1000).toFixed(0)} µs` : `${n.toFixed(2)} ms`);
+const cpu = (r: Row) => (r.cpuUsPerRequest === undefined ? "" : `${r.cpuUsPerRequest.toFixed(0)} µs (${r.mainCpuUsPerRequest!.toFixed(0)})`);
+const CPU_LEGEND =
+  "CPU/req: the server's CPU time per request in the measured run, all threads (its main thread, which serves the requests, in parentheses), from /proc; " +
+  "wrk's own CPU is not in it. What other threads take (history writer, JIT) competes with wrk and the main thread when cores are few.";
 const int = (n: number | undefined) => (n === undefined ? "" : Math.round(n).toLocaleString("en-US"));
 const verdict = (row: Row) => (row.pass === undefined ? "" : row.pass ? "pass" : "**MISS**");
 
@@ -96,13 +103,14 @@ export function markdown(rows: Row[], multipleTargets: boolean): string {
   const other = rows.filter((r) => r.kind !== "load");
   const lines: string[] = [];
   const name = (r: Row) => (multipleTargets ? `${r.scenario} [${r.target}]` : r.scenario);
-  lines.push("| Scenario | req/s | p50 | p99 | Baseline | Baseline req/s | Ratio | Budget | Result |");
-  lines.push("|---|--:|--:|--:|---|--:|--:|---|---|");
+  lines.push("| Scenario | req/s | p50 | p99 | CPU/req | Baseline | Baseline req/s | Ratio | Budget | Result |");
+  lines.push("|---|--:|--:|--:|--:|---|--:|--:|---|---|");
   for (const r of load) {
     lines.push(
-      `| ${name(r)} | ${int(r.rps)} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${r.baseline ?? ""} | ${int(r.baselineRps)} | ${r.ratio === undefined ? "" : r.ratio.toFixed(2)} | ${allBudgets(r)} | ${verdict(r)} |`,
+      `| ${name(r)} | ${int(r.rps)} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${cpu(r)} | ${r.baseline ?? ""} | ${int(r.baselineRps)} | ${r.ratio === undefined ? "" : r.ratio.toFixed(2)} | ${allBudgets(r)} | ${verdict(r)} |`,
     );
   }
+  if (load.some((r) => r.cpuUsPerRequest !== undefined)) lines.push("", CPU_LEGEND);
   if (other.length > 0) {
     lines.push("");
     lines.push("| Measure | Value | Budget | Result |");

@@ -104,6 +104,8 @@ export interface WrkOptions {
   /** Seconds of unmeasured load first (JIT, caches, connection set-up). */
   warmupS: number;
   tmpDir: string;
+  /** Called between the warm-up and the measured run (to sample the server's CPU time). */
+  beforeMeasure?: () => void;
 }
 
 let scripts = 0;
@@ -123,5 +125,6 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
   const script = join(options.tmpDir, `wrk-${++scripts}.lua`);
   writeFileSync(script, luaScript(options.pool));
   if (options.warmupS > 0) await wrkOnce(options, script, options.warmupS);
+  options.beforeMeasure?.();
   return parseWrk(await wrkOnce(options, script, options.durationS));
 }
