@@ -20,9 +20,9 @@ export interface HistoryWorkerLog {
 }
 
 /**
- * Slots of the shared Int32Array: the last slice stored (committed, not only received); 1 once the connection is closed; 1 when
- * the thread could not open the database (the main thread may be blocked waiting, so it cannot
- * rely on an error event reaching it).
+ * Slots of the shared Int32Array: the last slice stored (committed, not only received); 1 once the
+ * connection is closed; 1 when the thread could not open the database (the main thread may be
+ * blocked waiting, so it cannot rely on an error event reaching it).
  */
 export const DONE_SEQ = 0;
 export const CLOSED = 1;
