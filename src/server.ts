@@ -68,6 +68,9 @@ export function listen(app: AnyElysia, { config, db, logger }: AppDeps): Running
     hostname: config.host,
     port: config.port,
     maxRequestBodySize: Math.max(TRANSPORT_BODY_LIMIT, config.bodyLimitBytes),
+    // The framework turns Bun's development mode on unless NODE_ENV=production; in it, an error
+    // that escaped every handler would be answered with Bun's error page, stack trace included.
+    development: false,
   });
   const server = app.server!;
   const host = server.hostname?.includes(":") ? `[${server.hostname}]` : server.hostname;

@@ -70,6 +70,8 @@ describe("graceful shutdown", () => {
       }),
     );
     const running = listen(app, { config, db, logger });
+    // Never Bun's development mode, whose error page shows stack traces.
+    expect(app.server!.development).toBe(false);
     const inflight = fetch(`${running.url}/slow`);
     await Bun.sleep(50);
     const stopped = running.stop();
