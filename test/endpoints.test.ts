@@ -225,6 +225,21 @@ describe("dispatch order: each failing step stops everything after it", () => {
     expect(calls.count).toBe(before + 2);
   });
 
+  test("a metered key's calls count down, then get 429; nothing runs", async () => {
+    await define({ name: "metered", path: "/metered", method: "POST", actions: [{ type: "count_calls" }] });
+    const key = (await t.request("POST", "/api/v1/keys", { token: admin, body: { name: "metered", remaining: 2 } })).json.data.key;
+    const before = calls.count;
+    const first = await call("POST", "/metered", { token: key, body: {} });
+    expect(first.status).toBe(200);
+    expect(first.headers.get("x-key-remaining")).toBe("1");
+    expect((await call("POST", "/metered", { token: key, body: {} })).status).toBe(200);
+    const spent = await call("POST", "/metered", { token: key, body: {} });
+    expect(spent.status).toBe(429);
+    expect(spent.json.error).toMatchObject({ code: "RATE_LIMITED", message: "This API key has no remaining uses" });
+    expect(spent.headers.get("x-execution-id")).toStartWith("exe_");
+    expect(calls.count).toBe(before + 2);
+  });
+
   test("400 from body_schema names the failing path; nothing runs", async () => {
     const ep = await define({
       name: "schema",

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { createMemoryRateLimiter, DEFAULT_PLANS, parsePlans, rateLimitHeaders, type RateLimitWindowLimits } from "./rate-limit";
+import { AppError } from "./errors";
+import { checkRateLimit, createMemoryRateLimiter, DEFAULT_PLANS, enforceRateLimit, parsePlans, rateLimitHeaders, type RateLimitWindowLimits } from "./rate-limit";
 
 // 2025-03-10 12:00:30 UTC: half a minute in, so the minute resets in exactly 30 s.
 const T = Date.UTC(2025, 2, 10, 12, 0, 30);
@@ -168,6 +169,21 @@ describe("createMemoryRateLimiter", () => {
 
   test("a bad maxSubjects is refused", () => {
     expect(() => createMemoryRateLimiter({ maxSubjects: 0 })).toThrow(/maxSubjects/);
+  });
+});
+
+describe("checkRateLimit", () => {
+  test("returns the headers, then the 429 carrying them (without throwing); enforceRateLimit throws it", () => {
+    const limiter = createMemoryRateLimiter({ now: () => 1_000_000 });
+    const limits = { perMinute: 2, perDay: null };
+    const message = (retry: number) => `slow down, ${retry} s`;
+    expect(checkRateLimit(limiter, "s", limits, message, 1_000_000)).toMatchObject({ "X-RateLimit-Limit": "2", "X-RateLimit-Remaining": "1" });
+    expect(checkRateLimit(limiter, "s", limits, message, 1_000_000)).toMatchObject({ "X-RateLimit-Remaining": "0" });
+    const refused = checkRateLimit(limiter, "s", limits, message, 1_000_000);
+    expect(refused).toBeInstanceOf(AppError);
+    expect(refused).toMatchObject({ status: 429, code: "RATE_LIMITED", headers: { "X-RateLimit-Remaining": "0", "Retry-After": expect.any(String) } });
+    expect((refused as AppError).message).toStartWith("slow down, ");
+    expect(() => enforceRateLimit(limiter, "s", limits, message, 1_000_000)).toThrow(/slow down/);
   });
 });
 

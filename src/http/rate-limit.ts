@@ -162,6 +162,27 @@ export function rateLimitHeaders(result: RateLimitResult): Record<string, string
  * Counts one request of `subject` against `limits`: returns the X-RateLimit-* headers to send, or
  * throws 429 RATE_LIMITED carrying them (with Retry-After). `message` words the refusal.
  */
+/**
+ * Counts a hit; the X-RateLimit-* headers, or the 429 carrying them. Returned, not thrown: a client
+ * hammering past its limit is a flood too, and a throw costs as much as the rest of the refusal.
+ */
+export function checkRateLimit(
+  limiter: RateLimiter,
+  subject: string,
+  limits: RateLimitWindowLimits,
+  message: (retryAfterSeconds: number) => string,
+  now?: number,
+): Record<string, string> | AppError {
+  const result = limiter.hit(subject, limits, now);
+  const headers = rateLimitHeaders(result);
+  if (result.allowed) return headers;
+  return new AppError("RATE_LIMITED", message(result.retryAfterSeconds), {
+    headers,
+    details: { limit: result.limit, reset_at: result.resetAt, retry_after: result.retryAfterSeconds },
+  });
+}
+
+/** `checkRateLimit`, throwing the 429. */
 export function enforceRateLimit(
   limiter: RateLimiter,
   subject: string,
@@ -169,15 +190,9 @@ export function enforceRateLimit(
   message: (retryAfterSeconds: number) => string,
   now?: number,
 ): Record<string, string> {
-  const result = limiter.hit(subject, limits, now);
-  const headers = rateLimitHeaders(result);
-  if (!result.allowed) {
-    throw new AppError("RATE_LIMITED", message(result.retryAfterSeconds), {
-      headers,
-      details: { limit: result.limit, reset_at: result.resetAt, retry_after: result.retryAfterSeconds },
-    });
-  }
-  return headers;
+  const checked = checkRateLimit(limiter, subject, limits, message, now);
+  if (checked instanceof AppError) throw checked;
+  return checked;
 }
 
 const plan = (perMinute: number | null, perDay: number | null): RateLimitWindowLimits => Object.freeze({ perMinute, perDay });

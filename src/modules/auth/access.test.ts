@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { bearerToken } from "./access";
+import { AppError } from "../../http/errors";
+import { createMemoryRateLimiter, DEFAULT_PLANS } from "../../http/rate-limit";
+import { bearerToken, createAccess } from "./access";
 import { identityFromKey } from "./identity";
 
 describe("bearerToken", () => {
@@ -26,5 +28,26 @@ describe("identityFromKey", () => {
     expect(Object.isFrozen(identity.principal)).toBe(true);
     expect(Object.isFrozen(identity.principal.roles)).toBe(true);
     expect(() => identity.principal.roles.push("admin")).toThrow();
+  });
+});
+
+describe("createAccess: check and authenticate", () => {
+  // No token exists: every lookup misses.
+  const store = { principalByHash: () => undefined, keyPrincipalByHash: () => undefined } as never;
+  const usage = { record() {}, pendingFor: () => undefined, flush() {}, stop() {} };
+  const access = createAccess({ store, usage, limiter: createMemoryRateLimiter(), plans: DEFAULT_PLANS });
+
+  test("check returns the 401 instead of throwing it; authenticate throws the same", () => {
+    const cases: [string | null, string][] = [
+      [null, "Missing bearer token: send Authorization: Bearer <API key or session token>"],
+      ["Bearer not-a-token", "Invalid API key or session token"],
+      [`Bearer sb_${"A".repeat(32)}`, "Invalid API key or session token"],
+    ];
+    for (const [header, message] of cases) {
+      const checked = access.check(header);
+      expect(checked).toBeInstanceOf(AppError);
+      expect(checked).toMatchObject({ status: 401, code: "UNAUTHORIZED", message });
+      expect(() => access.authenticate(header)).toThrow(message);
+    }
   });
 });

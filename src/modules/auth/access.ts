@@ -2,10 +2,12 @@
  * @module modules/auth/access
  * The access checks every authenticated request goes through, as separate steps so the custom
  * endpoint dispatcher can run them in its own documented order (auth, signature, IP, rate limit):
- * `authenticate` (401/403), `requireScope` (403), `checkIp` (403), `checkRate` (429).
+ * `authenticate` (401/403), `requireScope` (403), `checkIp` (403), `checkRate` (429). `check` and
+ * `rate` return their refusal instead of throwing it, for the dispatcher, where floods of bad keys
+ * or of calls over the limit must stay cheap.
  */
 import { AppError, forbidden, unauthorized } from "../../http/errors";
-import { enforceRateLimit, type RateLimiter, type RateLimitWindowLimits } from "../../http/rate-limit";
+import { checkRateLimit, type RateLimiter, type RateLimitWindowLimits } from "../../http/rate-limit";
 import type { Scope } from "../../principal";
 import { constantTimeEqual, sha256Hex } from "../../secrets";
 import type { UsageRecorder } from "../keys/usage";
@@ -62,24 +64,37 @@ export function createAccess({ store, usage, limiter, plans, now = Date.now }: A
     return entry;
   }
 
+  /**
+   * Resolves `Authorization: Bearer ...` to an identity, or returns the refusal: 401, or 403 for a
+   * disabled account. Returned, not thrown: refusing a flood of bad keys must stay cheap, and
+   * unwinding a throw costs as much as the rest of the check.
+   */
+  function check(authorization: string | null | undefined): Identity | AppError {
+    const token = bearerToken(authorization);
+    if (!token) return unauthorized("Missing bearer token: send Authorization: Bearer <API key or session token>");
+    if (!API_KEY_PATTERN.test(token) && !SESSION_TOKEN_PATTERN.test(token)) return unauthorized("Invalid API key or session token");
+    const found = lookup(token);
+    if (!found) return unauthorized("Invalid API key or session token");
+    const { identity } = found;
+    const time = now();
+    if (identity.revoked) return unauthorized("API key revoked");
+    if (identity.expiresAt !== null && identity.expiresAt <= time) {
+      return unauthorized(identity.sessionId ? "Session expired" : "API key expired");
+    }
+    if (identity.userDisabled) return unauthorized("User disabled");
+    if (!identity.accountActive) return forbidden("Account is disabled");
+    if (identity.principal.key_id) usage.record(identity.principal.key_id, time);
+    return identity;
+  }
+
   return {
-    /** Resolves `Authorization: Bearer ...` to an identity, or throws 401 (403 for a disabled account). */
+    check,
+
+    /** `check`, throwing the refusal. */
     authenticate(authorization: string | null | undefined): Identity {
-      const token = bearerToken(authorization);
-      if (!token) throw unauthorized("Missing bearer token: send Authorization: Bearer <API key or session token>");
-      if (!API_KEY_PATTERN.test(token) && !SESSION_TOKEN_PATTERN.test(token)) throw unauthorized("Invalid API key or session token");
-      const found = lookup(token);
-      if (!found) throw unauthorized("Invalid API key or session token");
-      const { identity } = found;
-      const time = now();
-      if (identity.revoked) throw unauthorized("API key revoked");
-      if (identity.expiresAt !== null && identity.expiresAt <= time) {
-        throw unauthorized(identity.sessionId ? "Session expired" : "API key expired");
-      }
-      if (identity.userDisabled) throw unauthorized("User disabled");
-      if (!identity.accountActive) throw forbidden("Account is disabled");
-      if (identity.principal.key_id) usage.record(identity.principal.key_id, time);
-      return identity;
+      const checked = check(authorization);
+      if (checked instanceof AppError) throw checked;
+      return checked;
     },
 
     requireScope(identity: Identity, scope: Scope): void {
@@ -93,15 +108,17 @@ export function createAccess({ store, usage, limiter, plans, now = Date.now }: A
       }
     },
 
-    /** Counts the request against the plan; returns the X-RateLimit-* headers or throws 429 carrying them. */
-    checkRate(identity: Identity): Record<string, string> {
-      const headers = checkPlanRate(identity.rateSubject, identity.plan);
-      if (identity.metered) takeUse(identity, headers);
-      return headers;
-    },
+    rate,
 
     /** The same for a call without a token, counted under `subject` with the account's plan. */
-    checkAnonymousRate: (subject: string, plan: string) => checkPlanRate(subject, plan),
+    anonymousRate: (subject: string, plan: string) => planRate(subject, plan),
+
+    /** `rate`, throwing the 429. */
+    checkRate(identity: Identity): Record<string, string> {
+      const checked = rate(identity);
+      if (checked instanceof AppError) throw checked;
+      return checked;
+    },
 
     /** Forgets every cached identity: call after any change to keys, users, sessions or accounts. */
     invalidate(): void {
@@ -109,19 +126,24 @@ export function createAccess({ store, usage, limiter, plans, now = Date.now }: A
     },
   };
 
-  function checkPlanRate(subject: string, plan: string): Record<string, string> {
-    const limits = plans[plan] ?? plans.free ?? { perMinute: 60, perDay: 1000 };
-    return enforceRateLimit(limiter, subject, limits, (retry) => `Rate limit exceeded; retry in ${retry} s`, now());
+  /** Counts the request against the plan (and a metered key's uses): the X-RateLimit-* headers, or the 429 carrying them. */
+  function rate(identity: Identity): Record<string, string> | AppError {
+    const headers = planRate(identity.rateSubject, identity.plan);
+    return identity.metered && !(headers instanceof AppError) ? takeUse(identity, headers) : headers;
   }
 
-  function takeUse(identity: Identity, headers: Record<string, string>) {
+  function planRate(subject: string, plan: string): Record<string, string> | AppError {
+    const limits = plans[plan] ?? plans.free ?? { perMinute: 60, perDay: 1000 };
+    return checkRateLimit(limiter, subject, limits, (retry) => `Rate limit exceeded; retry in ${retry} s`, now());
+  }
+
+  function takeUse(identity: Identity, headers: Record<string, string>): Record<string, string> | AppError {
     const keyId = identity.principal.key_id!;
     const interval = identity.refillInterval ? (REFILL_INTERVAL_MS[identity.refillInterval] ?? null) : null;
     const left = store.takeKeyUse(keyId, now(), interval);
-    if (left === null) {
-      throw new AppError("RATE_LIMITED", "This API key has no remaining uses", { headers, details: { remaining: 0 } });
-    }
+    if (left === null) return new AppError("RATE_LIMITED", "This API key has no remaining uses", { headers, details: { remaining: 0 } });
     headers["X-Key-Remaining"] = String(left);
+    return headers;
   }
 }
 

@@ -152,7 +152,9 @@ export function createDispatcher(deps: DispatchDeps) {
     const authorization = request.headers.get("authorization");
     let identity: Identity | undefined;
     if (endpoint.def.auth_required || authorization) {
-      identity = access.authenticate(authorization);
+      const checked = access.check(authorization);
+      if (checked instanceof AppError) return failure(call, checked);
+      identity = checked;
       call.identity = identity;
       call.token = bearerToken(authorization);
       if (identity.principal.account_id !== account.id) throw forbidden("This token belongs to another account");
@@ -165,7 +167,9 @@ export function createDispatcher(deps: DispatchDeps) {
     call.ip = ip;
     if (identity) access.checkIp(identity, ip);
     // 6. rate limit: every authenticated call counts; anonymous calls count per client address.
-    Object.assign(call.headers, identity ? access.checkRate(identity) : access.checkAnonymousRate(`anon:${account.id}:${ip ?? "unknown"}`, account.plan));
+    const limited = identity ? access.rate(identity) : access.anonymousRate(`anon:${account.id}:${ip ?? "unknown"}`, account.plan);
+    if (limited instanceof AppError) return failure(call, limited);
+    Object.assign(call.headers, limited);
     return { account, endpoint, params: match.params, identity, ip };
   }
 
