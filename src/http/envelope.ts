@@ -21,6 +21,17 @@ export function errorBody(error: AppError) {
   };
 }
 
+// The JSON of shared, frozen refusals (an unknown token's 401): made once, not per refused call.
+const frozenJson = new WeakMap<AppError, string>();
+
+/** `errorBody` as JSON text. */
+export function errorJson(error: AppError): string {
+  if (!Object.isFrozen(error)) return JSON.stringify(errorBody(error));
+  let json = frozenJson.get(error);
+  if (json === undefined) frozenJson.set(error, (json = JSON.stringify(errorBody(error))));
+  return json;
+}
+
 /** TypeBox schema of a successful answer wrapping `data`, for OpenAPI. */
 export const Envelope = <T extends TSchema>(data: T, meta: TSchema = t.Record(t.String(), t.Unknown())) =>
   t.Object({ success: t.Literal(true), data, meta });

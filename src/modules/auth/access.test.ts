@@ -50,4 +50,20 @@ describe("createAccess: check and authenticate", () => {
       expect(() => access.authenticate(header)).toThrow(message);
     }
   });
+
+  test("an unknown token's refusal is one shared, frozen error; authenticate throws a copy of it", () => {
+    const refused = access.check(`Bearer sb_${"A".repeat(32)}`);
+    expect(access.check(`Bearer sb_${"B".repeat(32)}`)).toBe(refused);
+    expect(Object.isFrozen(refused)).toBe(true);
+    let thrown: unknown;
+    try {
+      access.authenticate(`Bearer sb_${"A".repeat(32)}`);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(AppError);
+    expect(thrown).not.toBe(refused);
+    expect(Object.isFrozen(thrown)).toBe(false);
+    expect((thrown as AppError).message).toBe((refused as AppError).message);
+  });
 });

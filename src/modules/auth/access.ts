@@ -23,6 +23,12 @@ export const SESSION_TOKEN_PATTERN = /^sbs_[0-9A-Za-z]{40}$/;
 const CACHE_TTL_MS = 30_000;
 const CACHE_MAX = 10_000;
 
+/**
+ * The refusal of a token that is not one of ours, shared by every such call: a flood of made-up
+ * keys builds no error each. Frozen, so no one can change it; `authenticate` throws a copy.
+ */
+const UNKNOWN_TOKEN = Object.freeze(unauthorized("Invalid API key or session token"));
+
 const REFILL_INTERVAL_MS: Record<string, number> = { hour: 3_600_000, day: 86_400_000, week: 604_800_000, month: 2_592_000_000 };
 
 export interface AccessDeps {
@@ -72,9 +78,9 @@ export function createAccess({ store, usage, limiter, plans, now = Date.now }: A
   function check(authorization: string | null | undefined): Identity | AppError {
     const token = bearerToken(authorization);
     if (!token) return unauthorized("Missing bearer token: send Authorization: Bearer <API key or session token>");
-    if (!API_KEY_PATTERN.test(token) && !SESSION_TOKEN_PATTERN.test(token)) return unauthorized("Invalid API key or session token");
+    if (!API_KEY_PATTERN.test(token) && !SESSION_TOKEN_PATTERN.test(token)) return UNKNOWN_TOKEN;
     const found = lookup(token);
-    if (!found) return unauthorized("Invalid API key or session token");
+    if (!found) return UNKNOWN_TOKEN;
     const { identity } = found;
     const time = now();
     if (identity.revoked) return unauthorized("API key revoked");
@@ -90,10 +96,10 @@ export function createAccess({ store, usage, limiter, plans, now = Date.now }: A
   return {
     check,
 
-    /** `check`, throwing the refusal. */
+    /** `check`, throwing the refusal (a copy of a shared one: error hooks may write to what is thrown). */
     authenticate(authorization: string | null | undefined): Identity {
       const checked = check(authorization);
-      if (checked instanceof AppError) throw checked;
+      if (checked instanceof AppError) throw checked === UNKNOWN_TOKEN ? unauthorized(checked.message) : checked;
       return checked;
     },
 

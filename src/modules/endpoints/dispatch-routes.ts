@@ -7,7 +7,7 @@ import type { Server } from "bun";
 import { Elysia } from "elysia";
 import { checkDeclaredLength } from "../../http/body";
 import { pathOf, requestIdFor, writeAccessLine } from "../../http/core";
-import { errorBody } from "../../http/envelope";
+import { errorJson } from "../../http/envelope";
 import { AppError, badRequest, forbidden, internalError, notFound } from "../../http/errors";
 import type { Logger } from "../../log";
 import type { Access } from "../auth/access";
@@ -53,7 +53,7 @@ export function dispatchNativeRoutes(dispatch: ReturnType<typeof createDispatche
         const appError = error instanceof AppError ? error : error instanceof URIError ? badRequest("Malformed request path") : internalError(error);
         if (appError.status >= 500) logger.error("dispatch failed", { request_id: requestId, error: String((error as Error)?.stack ?? error) });
         writeAccessLine(logger, request.method, path, appError.status, start, requestId);
-        return new Response(JSON.stringify(errorBody(appError)), { status: appError.status, headers: { "content-type": "application/json", "x-request-id": requestId } });
+        return new Response(errorJson(appError), { status: appError.status, headers: { "content-type": "application/json", "x-request-id": requestId } });
       }
     },
   };

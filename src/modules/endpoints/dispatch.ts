@@ -9,7 +9,7 @@
 import { AppError, badRequest, forbidden, methodNotAllowed, notFound } from "../../http/errors";
 import { bodyKind, decodeBody, decodeUtf8, mayHaveBody, readBodyBytes } from "../../http/body";
 import { writeAccessLine } from "../../http/core";
-import { errorBody } from "../../http/envelope";
+import { errorJson } from "../../http/envelope";
 import type { ClientIpResolver } from "../../http/client-ip";
 import { isoNow } from "../../clock";
 import { newId } from "../../ids";
@@ -243,7 +243,7 @@ export function createDispatcher(deps: DispatchDeps) {
     if (!(error instanceof AppError)) logger.error("dispatch failed", { execution_id: call.executionId, error: String((error as Error)?.stack ?? error) });
     if (appError.headers) Object.assign(call.headers, appError.headers);
     call.error ??= { code: appError.code, message: appError.message };
-    return { status: appError.status, headers: JSON_HEADERS, body: JSON.stringify(errorBody(appError)) };
+    return { status: appError.status, headers: JSON_HEADERS, body: errorJson(appError) };
   }
 
   /** Records the call (per the endpoint's history policy) and turns the answer into a Response. */

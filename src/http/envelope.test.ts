@@ -1,0 +1,32 @@
+import { describe, expect, test } from "bun:test";
+import { errorBody, errorJson } from "./envelope";
+import { badRequest, unauthorized } from "./errors";
+
+describe("errorJson", () => {
+  test("is the JSON of errorBody, details only when there are some", () => {
+    const plain = unauthorized("Invalid API key or session token");
+    expect(JSON.parse(errorJson(plain))).toEqual({ success: false, error: { code: "UNAUTHORIZED", message: "Invalid API key or session token" } });
+    const detailed = badRequest("Request body /qty must be >= 1", { on: "body" });
+    expect(JSON.parse(errorJson(detailed))).toEqual(JSON.parse(JSON.stringify(errorBody(detailed))));
+  });
+
+  test("a frozen (shared) error's JSON is made once; any other error's every time", () => {
+    const shared = Object.freeze(unauthorized("shared refusal"));
+    const fresh = unauthorized("one call's refusal");
+    const stringify = JSON.stringify;
+    let made = 0;
+    JSON.stringify = ((...args: Parameters<typeof stringify>) => {
+      made++;
+      return stringify(...args);
+    }) as typeof stringify;
+    try {
+      for (let i = 0; i < 3; i++) expect(JSON.parse(errorJson(shared)).error.message).toBe("shared refusal");
+      expect(made).toBe(1);
+      errorJson(fresh);
+      errorJson(fresh);
+      expect(made).toBe(3);
+    } finally {
+      JSON.stringify = stringify;
+    }
+  });
+});
