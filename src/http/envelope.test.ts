@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { errorBody, errorJson } from "./envelope";
+import { errorBody, errorJson, shareRefusal } from "./envelope";
 import { badRequest, unauthorized } from "./errors";
 
 describe("errorJson", () => {
@@ -10,9 +10,7 @@ describe("errorJson", () => {
     expect(JSON.parse(errorJson(detailed))).toEqual(JSON.parse(JSON.stringify(errorBody(detailed))));
   });
 
-  test("a frozen (shared) error's JSON is made once; any other error's every time", () => {
-    const shared = Object.freeze(unauthorized("shared refusal"));
-    const fresh = unauthorized("one call's refusal");
+  test("a shared refusal is frozen and its JSON made once; any other error's every time", () => {
     const stringify = JSON.stringify;
     let made = 0;
     JSON.stringify = ((...args: Parameters<typeof stringify>) => {
@@ -20,8 +18,12 @@ describe("errorJson", () => {
       return stringify(...args);
     }) as typeof stringify;
     try {
+      const shared = shareRefusal(unauthorized("shared refusal"));
+      expect(Object.isFrozen(shared)).toBe(true);
+      expect(made).toBe(1);
       for (let i = 0; i < 3; i++) expect(JSON.parse(errorJson(shared)).error.message).toBe("shared refusal");
       expect(made).toBe(1);
+      const fresh = unauthorized("one call's refusal");
       errorJson(fresh);
       errorJson(fresh);
       expect(made).toBe(3);

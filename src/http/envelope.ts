@@ -21,15 +21,22 @@ export function errorBody(error: AppError) {
   };
 }
 
-// The JSON of shared, frozen refusals (an unknown token's 401): made once, not per refused call.
-const frozenJson = new WeakMap<AppError, string>();
+// The JSON of shared refusals, made once rather than per refused call.
+const sharedJson = new WeakMap<AppError, string>();
+
+/**
+ * Makes `error` a refusal many calls may share (an unknown token's 401): frozen, so no one can
+ * change it, and its JSON made now. A flood of such calls then builds neither error nor JSON.
+ */
+export function shareRefusal(error: AppError): Readonly<AppError> {
+  Object.freeze(error);
+  sharedJson.set(error, JSON.stringify(errorBody(error)));
+  return error;
+}
 
 /** `errorBody` as JSON text. */
 export function errorJson(error: AppError): string {
-  if (!Object.isFrozen(error)) return JSON.stringify(errorBody(error));
-  let json = frozenJson.get(error);
-  if (json === undefined) frozenJson.set(error, (json = JSON.stringify(errorBody(error))));
-  return json;
+  return sharedJson.get(error) ?? JSON.stringify(errorBody(error));
 }
 
 /** TypeBox schema of a successful answer wrapping `data`, for OpenAPI. */

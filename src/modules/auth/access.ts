@@ -6,6 +6,7 @@
  * `rate` return their refusal instead of throwing it, for the dispatcher, where floods of bad keys
  * or of calls over the limit must stay cheap.
  */
+import { shareRefusal } from "../../http/envelope";
 import { AppError, forbidden, unauthorized } from "../../http/errors";
 import { checkRateLimit, type RateLimiter, type RateLimitWindowLimits } from "../../http/rate-limit";
 import type { Scope } from "../../principal";
@@ -25,9 +26,9 @@ const CACHE_MAX = 10_000;
 
 /**
  * The refusal of a token that is not one of ours, shared by every such call: a flood of made-up
- * keys builds no error each. Frozen, so no one can change it; `authenticate` throws a copy.
+ * keys builds no error and no JSON each. `authenticate` throws a copy.
  */
-const UNKNOWN_TOKEN = Object.freeze(unauthorized("Invalid API key or session token"));
+const UNKNOWN_TOKEN = shareRefusal(unauthorized("Invalid API key or session token"));
 
 const REFILL_INTERVAL_MS: Record<string, number> = { hour: 3_600_000, day: 86_400_000, week: 604_800_000, month: 2_592_000_000 };
 
