@@ -115,6 +115,31 @@ describe("dispatch order: each failing step stops everything after it", () => {
     await remove(param.id);
   });
 
+  test("403 for a public endpoint of a disabled account; 500 for an endpoint whose action type is gone; nothing runs", async () => {
+    const account = (
+      await t.request("POST", "/api/v1/accounts", { token: admin, body: { slug: "paused", owner: { email: "o@paused.test", password: "paused-pass" } } })
+    ).json.data;
+    const owner = await t.login("o@paused.test", "paused-pass");
+    expect((await t.request("POST", "/api/v1/endpoints", { token: owner, body: { name: "p", path: "/p", method: "POST", auth_required: false, actions: [{ type: "count_calls" }] } })).status).toBe(201);
+    const before = calls.count;
+    expect((await t.request("POST", "/api/v1/x/paused/p", { body: {} })).status).toBe(200);
+    expect((await t.request("PATCH", `/api/v1/accounts/${account.id}`, { token: admin, body: { active: false } })).status).toBe(200);
+    const refused = await t.request("POST", "/api/v1/x/paused/p", { body: {} });
+    expect(refused.status).toBe(403);
+    expect(refused.json.error.message).toBe("Account is disabled");
+    expect(calls.count).toBe(before + 1);
+
+    // A definition saved while its action type existed, which has since gone (a plugin removed).
+    const ep = await define({ name: "gone", path: "/gone", method: "POST", auth_required: false, actions: [{ type: "count_calls" }] });
+    t.db.sqlite.run("UPDATE endpoints SET actions = ? WHERE id = ?", [JSON.stringify([{ type: "no_such_type" }]), ep.id]);
+    t.services.endpoints.invalidateAll();
+    const broken = await call("POST", "/gone", { body: {} });
+    expect(broken.status).toBe(500);
+    expect(broken.json.error).toMatchObject({ code: "INTERNAL_ERROR", message: expect.stringContaining("no longer available") });
+    expect(calls.count).toBe(before + 1);
+    await remove(ep.id);
+  });
+
   test("refusals before the body is read are answered synchronously; a call let in is a promise", async () => {
     // The listening server's route (Bun's router): a flood of bad keys or unknown paths must
     // cost no promise, timer or body read per call.

@@ -124,26 +124,31 @@ export function createDispatcher(deps: DispatchDeps) {
     return "status" in admitted ? finish(call, admitted) : execute(call, admitted);
   };
 
-  /** Steps 1-6: match, params, auth, signature, IP allowlist, rate limit (or a CORS preflight). */
+  /**
+   * Steps 1-6: match, params, auth, signature, IP allowlist, rate limit (or a CORS preflight).
+   * Its refusals are returned as answers, not thrown: unwinding a throw cost as much as the rest of
+   * a refused call, and floods of unknown paths, bad keys or calls over the limit must stay cheap.
+   * The helpers that still throw guard rarer cases (a malformed path, a key's scope or address).
+   */
   function admit(call: Call): Admitted | EndpointAnswer {
     const { request, slug, rest } = call.input;
     const account = accounts.dispatchInfo(slug);
-    if (!account) throw notFound(`No endpoint at ${request.method} /${rest}`);
+    if (!account) return failure(call, notFound(`No endpoint at ${request.method} /${rest}`));
     const table = endpoints.routes(account.id);
 
     if (request.method === "OPTIONS") {
       const routes = table.routesAt(segmentsOf(rest));
-      if (routes.size === 0) throw notFound(`No endpoint at /${rest}`);
+      if (routes.size === 0) return failure(call, notFound(`No endpoint at /${rest}`));
       return preflight([...routes.values()].map((entry) => entry.def), request);
     }
 
     // 1. match: a path of literal segments is one lookup; anything else walks the trie.
     const match = (rest.includes("%") ? undefined : table.matchLiteral(request.method, rest)) ?? table.match(request.method, segmentsOf(rest));
-    if (match.kind === "not_found") throw notFound(`No endpoint at ${request.method} /${rest}`);
-    if (match.kind === "method_not_allowed") throw methodNotAllowed(match.allow);
+    if (match.kind === "not_found") return failure(call, notFound(`No endpoint at ${request.method} /${rest}`));
+    if (match.kind === "method_not_allowed") return failure(call, methodNotAllowed(match.allow));
     const entry = match.value;
-    if (!entry.def.enabled) throw notFound(`No endpoint at ${request.method} /${rest}`);
-    if ("broken" in entry) throw new AppError("INTERNAL_ERROR", "This endpoint cannot run: its definition refers to something no longer available");
+    if (!entry.def.enabled) return failure(call, notFound(`No endpoint at ${request.method} /${rest}`));
+    if ("broken" in entry) return failure(call, new AppError("INTERNAL_ERROR", "This endpoint cannot run: its definition refers to something no longer available"));
     const endpoint = entry;
     call.endpoint = endpoint;
     if (endpoint.def.cors) Object.assign(call.headers, corsHeaders(endpoint.def.cors, request.headers.get("origin")));
@@ -157,10 +162,10 @@ export function createDispatcher(deps: DispatchDeps) {
       identity = checked;
       call.identity = identity;
       call.token = bearerToken(authorization);
-      if (identity.principal.account_id !== account.id) throw forbidden("This token belongs to another account");
+      if (identity.principal.account_id !== account.id) return failure(call, forbidden("This token belongs to another account"));
       access.requireScope(identity, "invoke");
     }
-    if (account.active !== 1) throw forbidden("Account is disabled");
+    if (account.active !== 1) return failure(call, forbidden("Account is disabled"));
     // 4. signature: definitions with a signature cannot be saved until credentials exist.
     // 5. IP allowlist
     const ip = clientIps.compute(request, call.input.socketIp());
