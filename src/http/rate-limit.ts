@@ -159,12 +159,9 @@ export function rateLimitHeaders(result: RateLimitResult): Record<string, string
 }
 
 /**
- * Counts one request of `subject` against `limits`: returns the X-RateLimit-* headers to send, or
- * throws 429 RATE_LIMITED carrying them (with Retry-After). `message` words the refusal.
- */
-/**
- * Counts a hit; the X-RateLimit-* headers, or the 429 carrying them. Returned, not thrown: a client
- * hammering past its limit is a flood too, and a throw costs as much as the rest of the refusal.
+ * Counts one request of `subject` against `limits`: the X-RateLimit-* headers to send, or the 429
+ * RATE_LIMITED carrying them (with Retry-After); `message` words the refusal. Returned, not thrown:
+ * a client hammering past its limit is a flood too, and a throw costs as much as the rest of it.
  */
 export function checkRateLimit(
   limiter: RateLimiter,

@@ -102,7 +102,6 @@ interface Admitted {
 // What conditions and templates see as `auth` on a call without a token.
 const NO_CALLER = Object.freeze({});
 
-
 export function createDispatcher(deps: DispatchDeps) {
   const { endpoints, store, accounts, access, clientIps, recorder, logger } = deps;
 
