@@ -44,7 +44,7 @@ describe("createAccess: check and authenticate", () => {
       [`Bearer sb_${"A".repeat(32)}`, "Invalid API key or session token"],
     ];
     for (const [header, message] of cases) {
-      const checked = access.check(header);
+      const checked = access.check(bearerToken(header));
       expect(checked).toBeInstanceOf(AppError);
       expect(checked).toMatchObject({ status: 401, code: "UNAUTHORIZED", message });
       expect(() => access.authenticate(header)).toThrow(message);
@@ -52,8 +52,8 @@ describe("createAccess: check and authenticate", () => {
   });
 
   test("an unknown token's refusal is one shared, frozen error; authenticate throws a copy of it", () => {
-    const refused = access.check(`Bearer sb_${"A".repeat(32)}`);
-    expect(access.check(`Bearer sb_${"B".repeat(32)}`)).toBe(refused);
+    const refused = access.check(`sb_${"A".repeat(32)}`);
+    expect(access.check(`sb_${"B".repeat(32)}`)).toBe(refused);
     expect(Object.isFrozen(refused)).toBe(true);
     let thrown: unknown;
     try {

@@ -72,12 +72,11 @@ export function createAccess({ store, usage, limiter, plans, now = Date.now }: A
   }
 
   /**
-   * Resolves `Authorization: Bearer ...` to an identity, or returns the refusal: 401, or 403 for a
-   * disabled account. Returned, not thrown: refusing a flood of bad keys must stay cheap, and
-   * unwinding a throw costs as much as the rest of the check.
+   * Resolves a bearer token (`bearerToken()` of the Authorization header) to an identity, or
+   * returns the refusal: 401, or 403 for a disabled account. Returned, not thrown: refusing a
+   * flood of bad keys must stay cheap, and unwinding a throw costs as much as the rest of the check.
    */
-  function check(authorization: string | null | undefined): Identity | AppError {
-    const token = bearerToken(authorization);
+  function check(token: string | undefined): Identity | AppError {
     if (!token) return unauthorized("Missing bearer token: send Authorization: Bearer <API key or session token>");
     if (!API_KEY_PATTERN.test(token) && !SESSION_TOKEN_PATTERN.test(token)) return UNKNOWN_TOKEN;
     const found = lookup(token);
@@ -99,7 +98,7 @@ export function createAccess({ store, usage, limiter, plans, now = Date.now }: A
 
     /** `check`, throwing the refusal (a copy of a shared one: error hooks may write to what is thrown). */
     authenticate(authorization: string | null | undefined): Identity {
-      const checked = check(authorization);
+      const checked = check(bearerToken(authorization));
       if (checked instanceof AppError) throw checked === UNKNOWN_TOKEN ? unauthorized(checked.message) : checked;
       return checked;
     },

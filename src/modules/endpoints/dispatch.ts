@@ -156,11 +156,12 @@ export function createDispatcher(deps: DispatchDeps) {
     const authorization = request.headers.get("authorization");
     let identity: Identity | undefined;
     if (endpoint.def.auth_required || authorization) {
-      const checked = access.check(authorization);
+      const token = bearerToken(authorization);
+      const checked = access.check(token);
       if (checked instanceof AppError) return failure(call, checked);
       identity = checked;
       call.identity = identity;
-      call.token = bearerToken(authorization);
+      call.token = token;
       if (identity.principal.account_id !== account.id) return failure(call, forbidden("This token belongs to another account"));
       access.requireScope(identity, "invoke");
     }
