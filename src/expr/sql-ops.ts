@@ -109,7 +109,11 @@ function rowVsValue(op: "=" | "~" | OrderOp, x: SqlFragment, v: ValueOperand, re
     const value = v.value;
     if (value === null) return op === "=" ? asBoolean(sql`(${x} IS NULL)`) : SQL_FALSE;
     if (typeof value === "string" && !isNumericString(value)) {
-      // Plain text: only text can match, and the bare `x = ?` lets SQLite use an index.
+      // Plain text: only text can match. `x IS 'v'` is 0 for NULL, numbers and other text, so it
+      // needs no typeof() guard (which made SQLite extract x once more on every row the index
+      // found: ~10% of an indexed 10-row query), and SQLite serves it from an index like `x = ?`.
+      if (op === "=") return asBoolean(sql`(${x} IS ${constant(value)} COLLATE BINARY)`);
+      // Ordering needs the guard: numbers sort before all text in SQLite.
       return asBoolean(sql`(typeof(${x}) = 'text' AND ${x} ${raw(op)} ${constant(value)} COLLATE BINARY)`);
     }
     if (typeof value === "number") return asBoolean(sql`COALESCE(${num(x)} ${raw(op)} ${constant(value)}, 0)`);
