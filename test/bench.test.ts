@@ -48,6 +48,9 @@ describe("bun run bench --short --json", () => {
           expect(row.mainCpuUsPerRequest).toBeGreaterThan(0);
           expect(row.cpuUsPerRequest).toBeGreaterThanOrEqual(row.mainCpuUsPerRequest!);
         }
+        // The other threads are counted: with history on, the writer thread stores every call.
+        const [echo] = byId("echo");
+        expect(echo!.cpuUsPerRequest! - echo!.mainCpuUsPerRequest!).toBeGreaterThan(1);
         expect(report.markdown).toContain("| CPU/req |");
       }
       for (const id of LOAD_IDS) {
