@@ -10,9 +10,19 @@ const outfile = resolve(flag > 0 ? process.argv[flag + 1]! : join(root, "dist", 
 
 const started = performance.now();
 const proc = Bun.spawnSync(
-  // The history writer thread's module is an entrypoint of its own: a worker is loaded by path at
-  // run time, so the bundler must put it in the binary (src/modules/executions/history-thread.ts).
-  [process.execPath, "build", "--compile", join(root, "src", "main.ts"), join(root, "src", "modules", "executions", "history-worker.ts"), "--outfile", outfile],
+  // Worker threads' modules are entrypoints of their own: a worker is loaded by path at run time,
+  // so the bundler must put it in the binary (the history writer, history-thread.ts; the records
+  // reader, reader-thread.ts).
+  [
+    process.execPath,
+    "build",
+    "--compile",
+    join(root, "src", "main.ts"),
+    join(root, "src", "modules", "executions", "history-worker.ts"),
+    join(root, "src", "modules", "collections", "reader-worker.ts"),
+    "--outfile",
+    outfile,
+  ],
   { cwd: root, stdout: "inherit", stderr: "inherit" },
 );
 if (proc.exitCode !== 0) process.exit(proc.exitCode ?? 1);

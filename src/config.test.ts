@@ -11,6 +11,7 @@ describe("loadConfig", () => {
     expect(config.trustProxy).toEqual([]);
     expect(config.outboundAllowPrivate).toBe(false);
     expect(config.historyThread).toBe(true);
+    expect(config.readerThread).toBe(true);
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -28,8 +29,10 @@ describe("loadConfig", () => {
       SWITCHBOARD_ADMIN_PASSWORD: "pw",
       SWITCHBOARD_BODY_LIMIT: "512kb",
       SWITCHBOARD_HISTORY_THREAD: "false",
+      SWITCHBOARD_READER_THREAD: "false",
     });
     expect(config.historyThread).toBe(false);
+    expect(config.readerThread).toBe(false);
     expect(config.trustProxy).toEqual(["10.0.0.0/8", "::1/128", "192.168.1.5/32"]);
     expect(config.outboundAllowPrivate).toBe(true);
     expect(config.bodyLimitBytes).toBe(512 * 1024);

@@ -33,6 +33,8 @@ export interface Config {
   dbSynchronous: "NORMAL" | "FULL";
   /** Execution history is written by a thread of its own (false: by the request thread). */
   historyThread: boolean;
+  /** query_records' SELECTs run on a thread of their own (false: on the request thread). */
+  readerThread: boolean;
   /** Rate-limit plans by name (SWITCHBOARD_PLANS merges over the defaults of DESIGN.md). */
   plans: Record<string, RateLimitWindowLimits>;
   /** Plan of new accounts. */
@@ -108,6 +110,7 @@ export function loadConfig(flags: ConfigFlags, env: Env, cwd = process.cwd()): C
     shutdownTimeoutMs: parseInteger(env.SWITCHBOARD_SHUTDOWN_TIMEOUT_MS ?? "10000", "SWITCHBOARD_SHUTDOWN_TIMEOUT_MS", 0, 600_000),
     dbSynchronous: parseSynchronous(env.SWITCHBOARD_DB_SYNCHRONOUS ?? "NORMAL"),
     historyThread: parseBool(env.SWITCHBOARD_HISTORY_THREAD, "SWITCHBOARD_HISTORY_THREAD", true),
+    readerThread: parseBool(env.SWITCHBOARD_READER_THREAD, "SWITCHBOARD_READER_THREAD", true),
     plans: parsePlansSetting(env.SWITCHBOARD_PLANS),
     defaultPlan: env.SWITCHBOARD_DEFAULT_PLAN || "free",
     sessionTtlMs: parseDuration(env.SWITCHBOARD_SESSION_TTL ?? "14d", "SWITCHBOARD_SESSION_TTL"),

@@ -29,6 +29,7 @@ import { createExecutionsStore } from "./modules/executions/store";
 import { createPluginRegistry } from "./modules/plugins/registry";
 import { createCollectionsService } from "./modules/collections/service";
 import { createCollectionsStore } from "./modules/collections/store";
+import { createRecordsReader } from "./modules/collections/reader-thread";
 import { createRecordsService } from "./modules/collections/records-service";
 
 export type Services = ReturnType<typeof createServices>;
@@ -70,7 +71,9 @@ export function createServices({ config, db, logger }: AppDeps) {
   });
   const collectionsStore = createCollectionsStore(db);
   const collections = createCollectionsService({ store: collectionsStore, inUse: endpoints.usingCollection });
-  const records = createRecordsService({ store: collectionsStore, collections });
+  // A file database can be read from another thread; `:memory:` is this connection's alone.
+  const reader = config.readerThread && db.path !== ":memory:" ? createRecordsReader(db.path, logger) : undefined;
+  const records = createRecordsService({ store: collectionsStore, collections, reader });
   const historyDb = openHistoryDatabase(historyPathFor(db.path), { synchronous: config.dbSynchronous });
   const moved = moveLegacyExecutions(db, historyDb);
   if (moved > 0) logger.info("moved execution history to its own database", { records: moved, file: historyDb.path });
@@ -133,6 +136,7 @@ export function createServices({ config, db, logger }: AppDeps) {
       if (purgeTimer) clearInterval(purgeTimer);
       retention.stop();
       recorder.stop();
+      reader?.close();
       usage.stop();
       historyDb.close();
     },

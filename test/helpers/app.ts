@@ -62,9 +62,10 @@ export async function handleJson(
 
 export function createTestApp(overrides: Partial<Config> = {}) {
   const dataDir = tempDir();
-  // History is written in the request thread here, so a test app leaves no thread behind; the
-  // writer thread has tests of its own (test/history-thread.test.ts) and serves every socket test.
-  const config: Config = { ...loadConfig({ "data-dir": dataDir }, {}), historyThread: false, ...overrides };
+  // History is written and records are read in the request thread here, so a test app leaves no
+  // thread behind; both threads have tests of their own (test/history-thread.test.ts,
+  // src/modules/collections/reader-thread.test.ts) and serve every socket test.
+  const config: Config = { ...loadConfig({ "data-dir": dataDir }, {}), historyThread: false, readerThread: false, ...overrides };
   const db = openDatabase(join(dataDir, DATABASE_FILE));
   migrate(db.sqlite);
   const logger = createMemoryLogger("json");

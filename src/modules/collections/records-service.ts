@@ -37,6 +37,8 @@ import { decodeCursor, encodeCursor, InvalidCursorError } from "./cursor";
 import { buildShape, fillShape, isTemplate, shapeFor, shapeKey, templateLiterals, templatesOnlyAgainstFields, type ShapeCache } from "./filter-shapes";
 import { FIELD_NAME, isDataPath, RESERVED_FIELDS, type CollectionDef } from "./definition";
 import type { CollectionsService } from "./service";
+import type { RecordsReader } from "./reader-thread";
+import { toView, type RecordView } from "./record-view";
 import { recordFilterFields, UniqueViolation, type AggregateFunction, type CollectionsStore, type RecordQuery, type RecordRow, type SortKey, type Where } from "./store";
 import { applyPatch, checkPatch, encodeRecord, validateCreate, type RecordData } from "./validate";
 
@@ -49,13 +51,7 @@ export interface FilterInput {
   ctx?: Readonly<Record<string, unknown>>;
 }
 
-/** A record as the API shows it: server fields, then the data fields. */
-export interface RecordView {
-  id: string;
-  created_at: string;
-  updated_at: string;
-  [field: string]: unknown;
-}
+export type { RecordView };
 
 export interface ListOptions {
   filter?: FilterInput;
@@ -94,6 +90,8 @@ export interface RecordsDeps {
   maxAffected?: number;
   /** The clock (tests pin it to put many records in one millisecond). */
   now?: () => number;
+  /** Runs `select`'s query on another thread (the server has one; tests and `:memory:` need none). */
+  reader?: RecordsReader;
 }
 
 export type RecordsService = ReturnType<typeof createRecordsService>;
@@ -110,23 +108,6 @@ const FILTER_CACHE_SIZE = 1000;
 const SORT_CACHE_SIZE = 100;
 const MAX_SORT_KEYS = 8;
 const BATCH = 500;
-
-const iso = (ms: number) => new Date(ms).toISOString();
-
-function toView(row: RecordRow, pick?: ReadonlySet<string>): RecordView {
-  const data = JSON.parse(row.data) as RecordData;
-  if (!pick) {
-    // Most records were never changed: one date text serves both (toISOString is the costly part of a row).
-    const created = iso(row.created_at);
-    return { id: row.id, created_at: created, updated_at: row.updated_at === row.created_at ? created : iso(row.updated_at), ...data };
-  }
-  const view: Record<string, unknown> = {};
-  if (pick.has("id")) view.id = row.id;
-  if (pick.has("created_at")) view.created_at = iso(row.created_at);
-  if (pick.has("updated_at")) view.updated_at = iso(row.updated_at);
-  for (const name of pick) if (!RESERVED_FIELDS.has(name) && Object.hasOwn(data, name)) view[name] = data[name];
-  return view as RecordView;
-}
 
 function uniqueConflict(error: UniqueViolation): AppError {
   const fields = error.fields.map((f) => `data.${f}`);
@@ -185,7 +166,7 @@ function substitute(node: Expr, templates: readonly LiteralExpr[], values: reado
   return swap(node);
 }
 
-export function createRecordsService({ store, collections, maxAffected = 100, now = Date.now }: RecordsDeps) {
+export function createRecordsService({ store, collections, maxAffected = 100, now = Date.now, reader }: RecordsDeps) {
   const resolvers = new WeakMap<CollectionDef, FieldResolver>();
   const sortPlans = new WeakMap<CollectionDef, Map<string, SortPlan>>();
   const filters = new Map<string, CachedFilter>();
@@ -487,11 +468,16 @@ export function createRecordsService({ store, collections, maxAffected = 100, no
       return { records: rows.map((r) => toView(r, pick)), meta };
     },
 
-    /** The records of one page and nothing else (no total, no has_more): what query_records returns. */
-    select(accountId: string, collection: string, options: Omit<ListOptions, "cursor"> = {}): RecordView[] {
+    /**
+     * The records of one page and nothing else (no total, no has_more): what query_records returns.
+     * With a reader, the rows are read on its thread (a promise); checks and compiling stay here,
+     * so a bad filter or an unknown collection still throws at once.
+     */
+    select(accountId: string, collection: string, options: Omit<ListOptions, "cursor"> = {}): RecordView[] | Promise<RecordView[]> {
       const def = collections.byName(accountId, collection);
       const { pick, query } = plan(def, options);
-      return store.selectRecords(def.tableName, query).map((r) => toView(r, pick));
+      const here = () => store.selectRecords(def.tableName, query).map((r) => toView(r, pick));
+      return reader ? reader.select(def.tableName, query, pick, here) : here();
     },
 
     aggregate(accountId: string, collection: string, options: AggregateOptions): AggregateResult {

@@ -343,11 +343,11 @@ describe("select (what query_records returns)", () => {
       { filter: { source: "kind = 'none'", renderLiteral: (raw: string) => raw } },
     ];
     for (const options of cases) {
-      const selected = f.records.select(f.accountId, "free", options);
+      const selected = await f.records.select(f.accountId, "free", options);
       expect(selected).toEqual(f.records.list(f.accountId, "free", options).records);
       expect(selected.length).toBeLessThanOrEqual(options.limit ?? 50);
     }
-    expect(f.records.select(f.accountId, "free", { sort: "-n", limit: 3, offset: 2 }).map((r) => r.n)).toEqual([4, 3, 2]);
+    expect((await f.records.select(f.accountId, "free", { sort: "-n", limit: 3, offset: 2 })).map((r) => r.n)).toEqual([4, 3, 2]);
     expect(thrown(() => f.records.select(f.accountId, "free", { limit: 0 })).code).toBe("VALIDATION_ERROR");
   });
 });

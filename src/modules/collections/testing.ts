@@ -8,6 +8,7 @@ import { AppError } from "../../http/errors";
 import { Elysia } from "elysia";
 import { ADMIN, createIdentityTestApp, handleJson } from "../../../test/helpers/app";
 import { httpCore } from "../../http/core";
+import { createRecordsReader } from "./reader-thread";
 import { createRecordsService } from "./records-service";
 import { collectionsRoutes } from "./routes";
 import { createCollectionsService } from "./service";
@@ -16,6 +17,8 @@ import { createCollectionsStore } from "./store";
 export interface FixtureOptions {
   maxAffected?: number;
   now?: () => number;
+  /** `select` reads on a reader thread, as in the server. */
+  reader?: boolean;
 }
 
 export async function createCollectionsFixture(options: FixtureOptions = {}) {
@@ -24,7 +27,8 @@ export async function createCollectionsFixture(options: FixtureOptions = {}) {
   /** Endpoint names per collection name, as the endpoints module would report them. */
   const usedBy = new Map<string, string[]>();
   const collections = createCollectionsService({ store, inUse: (_accountId, name) => usedBy.get(name) ?? [] });
-  const records = createRecordsService({ store, collections, maxAffected: options.maxAffected, now: options.now });
+  const reader = options.reader ? createRecordsReader(testApp.db.path, testApp.logger) : undefined;
+  const records = createRecordsService({ store, collections, maxAffected: options.maxAffected, now: options.now, reader });
   const { access, clientIps } = testApp.services;
   // An app of its own (as app.ts builds it: normalize off, the core plugin first), so these
   // services are the ones answering even once app.ts mounts the module itself.
@@ -55,7 +59,7 @@ export async function createCollectionsFixture(options: FixtureOptions = {}) {
     return testApp.login(email, "other owner password");
   }
 
-  return { testApp, app, store, collections, records, usedBy, token, owner, accountId, request, api, addMember, addAccount, close: () => testApp.close() };
+  return { testApp, app, store, collections, records, usedBy, token, owner, accountId, request, api, addMember, addAccount, close: () => (reader?.close(), testApp.close()) };
 }
 
 export type CollectionsFixture = Awaited<ReturnType<typeof createCollectionsFixture>>;

@@ -12,7 +12,7 @@ const PASSED_THROUGH = new Set<string>(["VALIDATION_ERROR", "NOT_FOUND", "CONFLI
 
 export function createRecordsCapability(records: RecordsService, accountId: string, renderLiteral: (raw: string) => unknown): RecordsCapability {
   const filter = (source: string | undefined) => (source === undefined || source.trim() === "" ? undefined : { source, renderLiteral });
-  const guard = <T>(fn: () => T): Promise<T> => {
+  const guard = <T>(fn: () => T | Promise<T>): Promise<T> => {
     try {
       return Promise.resolve(fn());
     } catch (error) {
@@ -43,7 +43,7 @@ export function createRecordsCapability(records: RecordsService, accountId: stri
         return records.removeWhere(accountId, collection, filter(target.filter)!, { allowMany: options?.allowMany });
       }),
     query: (collection, options = {}) =>
-      guard(() => records.select(accountId, collection, { filter: filter(options.filter), sort: options.sort, limit: options.limit, offset: options.offset }) as RecordData[]),
+      guard(() => records.select(accountId, collection, { filter: filter(options.filter), sort: options.sort, limit: options.limit, offset: options.offset }) as RecordData[] | Promise<RecordData[]>),
     aggregate: (collection, options) =>
       guard(() => records.aggregate(accountId, collection, { function: options.function, field: options.field, filter: filter(options.filter), group_by: options.groupBy })),
   };

@@ -10,6 +10,7 @@
  * posted, so `flush()` keeps its meaning: once it returns, the history is in the database. If the
  * thread cannot start or dies, slices are written in this thread instead, and that is logged.
  */
+import { startBackgroundWorker } from "../../background-worker";
 import type { Logger } from "../../log";
 import { historyLogTo, writeExecutions, type QueuedExecution } from "./history-batch";
 import { CLOSED, DONE_SEQ, FAILED, SLOTS, type HistoryWorkerLog, type HistoryWorkerMessage } from "./history-protocol";
@@ -45,14 +46,7 @@ const FLUSH_INTERVAL_MS = 2;
  */
 const THREAD_BATCH = 500;
 
-/**
- * Where the worker's module is. From source it sits next to this file; in the compiled binary
- * it is an extra entrypoint of the build (scripts/build.ts), stored under the bundle's root,
- * which is `src/`.
- */
-function workerUrl(): string | URL {
-  return import.meta.url.startsWith("file:///$bunfs/") ? "./modules/executions/history-worker.ts" : new URL("./history-worker.ts", import.meta.url);
-}
+const WORKER = { source: new URL("./history-worker.ts", import.meta.url), inBinary: "./modules/executions/history-worker.ts" };
 
 /**
  * The slice as JSON. Records are JSON data but for what an action may return (a bigint, a cycle);
@@ -81,18 +75,11 @@ export function createHistoryThread(fallbackStore: Pick<ExecutionsStore, "insert
 
   function start(): Worker | undefined {
     if (worker || failed) return worker;
-    try {
-      worker = new Worker(workerUrl());
-    } catch (error) {
-      fail(error);
-      return undefined;
-    }
-    (worker as Worker & { unref(): void }).unref();
-    worker.onmessage = (event: MessageEvent<HistoryWorkerLog>) => {
-      const { level, msg, fields } = event.data;
-      logger[level](msg, { ...fields, thread: "history" });
-    };
-    worker.onerror = (event) => fail(event.message ?? event);
+    worker = startBackgroundWorker<HistoryWorkerLog>(WORKER, {
+      message: ({ level, msg, fields }) => logger[level](msg, { ...fields, thread: "history" }),
+      fail,
+    });
+    if (!worker) return undefined;
     const open: HistoryWorkerMessage = { type: "open", path: options.path, synchronous: options.synchronous, done: shared, ...batchOptions, maxBatch: THREAD_BATCH };
     worker.postMessage(open);
     return worker;
