@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createMemoryLogger } from "../../log";
 import { createRecordsReader } from "./reader-thread";
+import { createRecordsService } from "./records-service";
 import type { RecordView } from "./record-view";
 import type { RecordQuery } from "./store";
 import { createCollectionsFixture, thrown, type CollectionsFixture } from "./testing";
@@ -41,6 +42,21 @@ describe("records reader thread", () => {
     const [seventh] = await f.records.select(f.accountId, "notes", { filter: { source: "n = 7" } });
     expect(Object.hasOwn(seventh!.nested as object, "__proto__")).toBe(true);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  test("only while the request thread is busy: otherwise the read is inline, with no thread hop", async () => {
+    let busy = false;
+    const reader = createRecordsReader(f.testApp.db.path, createMemoryLogger(), { busy: () => busy });
+    const records = createRecordsService({ store: f.store, collections: f.collections, reader });
+    const options = { filter: { source: "kind = 'odd'" }, limit: 3 };
+    const inline = records.select(f.accountId, "notes", options);
+    expect(Array.isArray(inline)).toBe(true);
+    busy = true;
+    const offloaded = records.select(f.accountId, "notes", options);
+    expect(offloaded).toBeInstanceOf(Promise);
+    expect(await offloaded).toEqual(inline as RecordView[]);
+    reader.close();
+    expect(Array.isArray(records.select(f.accountId, "notes", options))).toBe(true); // closed: inline again
   });
 
   test("a record written is in the very next read", async () => {

@@ -1,9 +1,11 @@
 /**
  * @module modules/collections/reader-thread
  * Reads query_records' pages on a thread of its own (reader-worker.ts), with its own connection
- * to the instance database. The request thread is what limits a busy server: measured on the
- * query bench, reading the rows and building the records took about half of each call there, and
- * moved to another core they leave it only a JSON.parse.
+ * to the instance database, while the request thread is saturated: it is what limits a busy
+ * server, and on the query bench reading the rows and building the records took about half of each
+ * call there; moved to another core they leave it only a JSON.parse. On a server that is not
+ * saturated, reads stay inline: the two thread hand-overs cost a lone call 60-150 µs against its
+ * ~40 µs read (thread-load.ts decides).
  *
  * Reads see every write committed before them (WAL: each read starts a fresh read transaction,
  * and writes commit in the request thread before the next action runs). The thread starts with
@@ -11,12 +13,15 @@
  * dies, reads (the pending ones too) run in this thread instead, and that is logged once.
  */
 import { startBackgroundWorker } from "../../background-worker";
+import { createThreadLoad } from "../../thread-load";
 import type { Logger } from "../../log";
 import type { ReaderMessage, ReaderReply } from "./reader-protocol";
 import type { RecordView } from "./record-view";
 import type { RecordQuery } from "./store";
 
 export interface RecordsReader {
+  /** Whether reads should go to the thread now (the request thread has been saturated). */
+  worthIt(): boolean;
   /**
    * The records of one page of a collection's table (the store's `selectRecords`). `here` reads
    * them in this thread instead: what happens when the thread is not (or no longer) available.
@@ -37,7 +42,13 @@ interface Pending {
 
 const WORKER = { source: new URL("./reader-worker.ts", import.meta.url), inBinary: "./modules/collections/reader-worker.ts" };
 
-export function createRecordsReader(path: string, logger: Logger): RecordsReader {
+export interface RecordsReaderOptions {
+  /** Whether the request thread is saturated (default: thread-load.ts on this thread). */
+  busy?: () => boolean;
+}
+
+export function createRecordsReader(path: string, logger: Logger, options: RecordsReaderOptions = {}): RecordsReader {
+  const busy = options.busy ?? createThreadLoad().busy;
   let worker: Worker | undefined;
   let unavailable = false;
   let nextId = 0;
@@ -85,6 +96,7 @@ export function createRecordsReader(path: string, logger: Logger): RecordsReader
   }
 
   return {
+    worthIt: () => !unavailable && busy(),
     select(table, query, pick, here) {
       if (!start()) return Promise.resolve().then(here);
       const id = ++nextId;

@@ -470,14 +470,14 @@ export function createRecordsService({ store, collections, maxAffected = 100, no
 
     /**
      * The records of one page and nothing else (no total, no has_more): what query_records returns.
-     * With a reader, the rows are read on its thread (a promise); checks and compiling stay here,
-     * so a bad filter or an unknown collection still throws at once.
+     * With a reader, while this thread is saturated, the rows are read on its thread (a promise);
+     * checks and compiling stay here, so a bad filter or an unknown collection still throws at once.
      */
     select(accountId: string, collection: string, options: Omit<ListOptions, "cursor"> = {}): RecordView[] | Promise<RecordView[]> {
       const def = collections.byName(accountId, collection);
       const { pick, query } = plan(def, options);
       const here = () => store.selectRecords(def.tableName, query).map((r) => toView(r, pick));
-      return reader ? reader.select(def.tableName, query, pick, here) : here();
+      return reader?.worthIt() ? reader.select(def.tableName, query, pick, here) : here();
     },
 
     aggregate(accountId: string, collection: string, options: AggregateOptions): AggregateResult {

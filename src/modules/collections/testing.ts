@@ -17,7 +17,7 @@ import { createCollectionsStore } from "./store";
 export interface FixtureOptions {
   maxAffected?: number;
   now?: () => number;
-  /** `select` reads on a reader thread, as in the server. */
+  /** `select` reads on a reader thread, as in a saturated server (always, not only when busy). */
   reader?: boolean;
 }
 
@@ -27,7 +27,7 @@ export async function createCollectionsFixture(options: FixtureOptions = {}) {
   /** Endpoint names per collection name, as the endpoints module would report them. */
   const usedBy = new Map<string, string[]>();
   const collections = createCollectionsService({ store, inUse: (_accountId, name) => usedBy.get(name) ?? [] });
-  const reader = options.reader ? createRecordsReader(testApp.db.path, testApp.logger) : undefined;
+  const reader = options.reader ? createRecordsReader(testApp.db.path, testApp.logger, { busy: () => true }) : undefined;
   const records = createRecordsService({ store, collections, maxAffected: options.maxAffected, now: options.now, reader });
   const { access, clientIps } = testApp.services;
   // An app of its own (as app.ts builds it: normalize off, the core plugin first), so these
