@@ -90,7 +90,7 @@ const ms = (n: number | undefined) => (n === undefined ? "" : n < 1 ? `${(n * 10
 const cpu = (r: Row) => (r.cpuUsPerRequest === undefined ? "" : `${r.cpuUsPerRequest.toFixed(0)} µs (${r.mainCpuUsPerRequest!.toFixed(0)})`);
 const CPU_LEGEND =
   "CPU/req: the server's CPU time per request in the measured run, all threads (its main thread, which serves the requests, in parentheses), from /proc; " +
-  "wrk's own CPU is not in it. What other threads take (history writer, JIT) competes with wrk and the main thread when cores are few.";
+  "wrk's own CPU is not in it. What other threads take (history writer, records reader, JIT) competes with wrk and the main thread when cores are few.";
 const int = (n: number | undefined) => (n === undefined ? "" : Math.round(n).toLocaleString("en-US"));
 const verdict = (row: Row) => (row.pass === undefined ? "" : row.pass ? "pass" : "**MISS**");
 
