@@ -59,6 +59,17 @@ describe("records reader thread", () => {
     expect(Array.isArray(records.select(f.accountId, "notes", options))).toBe(true); // closed: inline again
   });
 
+  test("at most 256 reads wait on the thread; beyond them reads are inline", async () => {
+    const reader = createRecordsReader(f.testApp.db.path, createMemoryLogger(), { busy: () => true });
+    const records = createRecordsService({ store: f.store, collections: f.collections, reader });
+    const answers = Array.from({ length: 300 }, () => records.select(f.accountId, "notes", { limit: 1 }));
+    expect(answers.filter((answer) => answer instanceof Promise)).toHaveLength(256);
+    const settled = await Promise.all(answers);
+    for (const page of settled) expect(page).toEqual(settled[0]!);
+    expect(reader.worthIt()).toBe(true); // the queue drained
+    reader.close();
+  });
+
   test("a record written is in the very next read", async () => {
     for (let i = 0; i < 25; i++) {
       const created = f.records.create(f.accountId, "notes", { n: 1000 + i, kind: "fresh" });

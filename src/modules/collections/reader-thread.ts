@@ -20,7 +20,7 @@ import type { RecordView } from "./record-view";
 import type { RecordQuery } from "./store";
 
 export interface RecordsReader {
-  /** Whether reads should go to the thread now (the request thread has been saturated). */
+  /** Whether reads should go to the thread now: the request thread is saturated, and the thread's queue is not full. */
   worthIt(): boolean;
   /**
    * The records of one page of a collection's table (the store's `selectRecords`). `here` reads
@@ -30,6 +30,12 @@ export interface RecordsReader {
   /** Stops the thread; later reads run in this thread. */
   close(): void;
 }
+
+/**
+ * Reads waiting on the thread at most; beyond them reads run inline again. The thread reads one at
+ * a time, so a slow read (a scan) holds up those behind it: this bounds the queue's memory and wait.
+ */
+const MAX_PENDING = 256;
 
 /** Longest `close()` waits for the thread to close its connection. */
 const CLOSE_TIMEOUT_MS = 2000;
@@ -96,7 +102,7 @@ export function createRecordsReader(path: string, logger: Logger, options: Recor
   }
 
   return {
-    worthIt: () => !unavailable && busy(),
+    worthIt: () => !unavailable && pending.size < MAX_PENDING && busy(),
     select(table, query, pick, here) {
       if (!start()) return Promise.resolve().then(here);
       const id = ++nextId;
