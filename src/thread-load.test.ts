@@ -27,6 +27,17 @@ describe("thread load", () => {
     expect(load.busy()).toBe(false);
   });
 
+  test("by default: busy over 90% of a 100 ms window, idle again under 30%", () => {
+    let time = 0;
+    let cpu = 0;
+    const load = createThreadLoad({ now: () => time, cpuMicros: () => cpu });
+    const pass = (share: number) => ((time += 100), (cpu += share * 100_000), load.busy());
+    expect(pass(0.89)).toBe(false);
+    expect(pass(0.91)).toBe(true);
+    expect(pass(0.4)).toBe(true); // offloaded work still leaves the thread this busy
+    expect(pass(0.29)).toBe(false);
+  });
+
   test("samples at most once per window: within one, the answer stands", () => {
     let samples = 0;
     let time = 0;

@@ -15,7 +15,12 @@ export interface ThreadLoadOptions {
   windowMs?: number;
   /** Busy from this share of the window on... */
   busyAbove?: number;
-  /** ...until it falls below this one (hysteresis, so the answer does not flap). */
+  /**
+   * ...until it falls below this one (hysteresis, so the answer does not flap). Low, because work
+   * handed off does not leave the thread idle on a small machine: on 2 vCPUs under load, with its
+   * reads on the reader thread, the request thread still used 60-80% of a core (it shares them
+   * with that thread, the history writer and the load), and at 0.6 reads went back and forth.
+   */
   idleBelow?: number;
 }
 
@@ -25,8 +30,8 @@ const threadCpuMicros = () => {
 };
 
 /**
- * A gauge whose `busy()` says whether this thread used more than `busyAbove` of the last window
- * (and stays so until it falls below `idleBelow`). It samples at most once per window, when asked:
+ * A gauge whose `busy()` says whether this thread used more than `busyAbove` (90%) of the last
+ * window, and stays so until a window falls below `idleBelow` (30%). It samples at most once per window, when asked:
  * no timer, and about a microsecond per sample.
  */
 export function createThreadLoad(options: ThreadLoadOptions = {}) {
@@ -34,7 +39,7 @@ export function createThreadLoad(options: ThreadLoadOptions = {}) {
   const now = options.now ?? (() => performance.now());
   const windowMs = options.windowMs ?? 100;
   const busyAbove = options.busyAbove ?? 0.9;
-  const idleBelow = options.idleBelow ?? 0.6;
+  const idleBelow = options.idleBelow ?? 0.3;
   let sampledAt = now();
   let cpuAt = cpuMicros();
   let busy = false;

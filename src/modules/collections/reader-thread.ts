@@ -5,7 +5,7 @@
  * server, and on the query bench reading the rows and building the records took about half of each
  * call there; moved to another core they leave it only a JSON.parse. On a server that is not
  * saturated, reads stay inline: the two thread hand-overs cost a lone call 60-150 µs against its
- * ~40 µs read (thread-load.ts decides).
+ * ~40 µs read (thread-load.ts decides: over 90% busy in a 100 ms window, and until under 30%).
  *
  * Reads see every write committed before them (WAL: each read starts a fresh read transaction,
  * and writes commit in the request thread before the next action runs). The thread starts with
