@@ -60,6 +60,21 @@ describe("thread load", () => {
     expect(load.busy()).toBe(false);
   });
 
+  test("a runtime without process.threadCpuUsage never reads as busy", () => {
+    const runtime = process as unknown as { threadCpuUsage?: unknown };
+    const original = runtime.threadCpuUsage;
+    runtime.threadCpuUsage = undefined;
+    try {
+      const load = createThreadLoad({ windowMs: 1 });
+      const until = performance.now() + 20;
+      let busy = false;
+      while (performance.now() < until) busy ||= load.busy();
+      expect(busy).toBe(false);
+    } finally {
+      runtime.threadCpuUsage = original;
+    }
+  });
+
   test("by default it reads this thread's CPU time", () => {
     const load = createThreadLoad({ windowMs: 20 });
     const until = performance.now() + 60;

@@ -7,7 +7,7 @@
  */
 
 export interface ThreadLoadOptions {
-  /** Microseconds of CPU this thread has used (default: `process.threadCpuUsage()`). */
+  /** Microseconds of CPU this thread has used (default: `process.threadCpuUsage()`; without it, never busy). */
   cpuMicros?: () => number;
   /** Milliseconds, monotonic (default: `performance.now()`). */
   now?: () => number;
@@ -24,10 +24,15 @@ export interface ThreadLoadOptions {
   idleBelow?: number;
 }
 
-const threadCpuMicros = () => {
-  const usage = (process as unknown as { threadCpuUsage(): { user: number; system: number } }).threadCpuUsage();
-  return usage.user + usage.system;
-};
+/** This thread's CPU time in µs, where the runtime can tell (`process.threadCpuUsage`). */
+function threadCpuMicros(): (() => number) | undefined {
+  const runtime = process as unknown as { threadCpuUsage?: () => { user: number; system: number } };
+  if (typeof runtime.threadCpuUsage !== "function") return undefined;
+  return () => {
+    const usage = runtime.threadCpuUsage!();
+    return usage.user + usage.system;
+  };
+}
 
 /**
  * A gauge whose `busy()` says whether this thread used more than `busyAbove` (90%) of the last
@@ -35,7 +40,9 @@ const threadCpuMicros = () => {
  * no timer, and about a microsecond per sample.
  */
 export function createThreadLoad(options: ThreadLoadOptions = {}) {
-  const cpuMicros = options.cpuMicros ?? threadCpuMicros;
+  const cpuMicros = options.cpuMicros ?? threadCpuMicros();
+  // A runtime that cannot tell never reads as busy: work then simply stays on this thread.
+  if (!cpuMicros) return { busy: () => false };
   const now = options.now ?? (() => performance.now());
   const windowMs = options.windowMs ?? 100;
   const busyAbove = options.busyAbove ?? 0.9;
