@@ -2,7 +2,8 @@
  * Proves a compiled binary stands alone: copies it into an empty folder, runs `migrate` and
  * `serve` there with the default data dir, checks /healthz, /swagger and /swagger/json, loads
  * the example plugin from ./plugins (skipping a broken one), runs it in a custom endpoint against
- * a local SMS gateway, reads records through query_records, then stops it with SIGTERM. Usage: bun scripts/smoke-binary.ts [binary]
+ * a local SMS gateway, reads records through query_records, then stops it with SIGTERM.
+ * Usage: bun scripts/smoke-binary.ts [binary]
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -110,8 +111,7 @@ try {
   }
   const record = await execution!.json();
   if (execution!.status !== 200 || record.data?.steps?.[0]?.type !== "sms_notify") fail(`the call's history was not stored: ${execution!.status} ${JSON.stringify(record)}`);
-  if (err.includes("history writer thread failed")) fail("the history writer thread did not start in the binary");
-  console.log("smoke: execution history stored by the history writer thread");
+  console.log("smoke: execution history stored (the writer thread is checked in the log after the stop)");
 
   // query_records reads on the records reader thread, another worker the binary must carry.
   const post = (path: string, body: unknown) => fetch(`${url}${path}`, { method: "POST", headers: auth, body: JSON.stringify(body) });

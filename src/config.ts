@@ -33,7 +33,7 @@ export interface Config {
   dbSynchronous: "NORMAL" | "FULL";
   /** Execution history is written by a thread of its own (false: by the request thread). */
   historyThread: boolean;
-  /** query_records' SELECTs run on a thread of their own (false: on the request thread). */
+  /** query_records' SELECTs run on a thread of their own while the request thread is saturated (false: always on the request thread). */
   readerThread: boolean;
   /** Rate-limit plans by name (SWITCHBOARD_PLANS merges over the defaults of DESIGN.md). */
   plans: Record<string, RateLimitWindowLimits>;

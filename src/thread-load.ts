@@ -36,8 +36,8 @@ function threadCpuMicros(): (() => number) | undefined {
 
 /**
  * A gauge whose `busy()` says whether this thread used more than `busyAbove` (90%) of the last
- * window, and stays so until a window falls below `idleBelow` (30%). It samples at most once per window, when asked:
- * no timer, and about a microsecond per sample.
+ * window, and stays so until a window falls below `idleBelow` (30%). It samples at most once per
+ * window, when asked: no timer, and about a microsecond per sample.
  */
 export function createThreadLoad(options: ThreadLoadOptions = {}) {
   const cpuMicros = options.cpuMicros ?? threadCpuMicros();
