@@ -91,14 +91,42 @@ describe("history writer thread", () => {
     const thread = createHistoryThread(store, logger, { path: join(tempDir(), "missing", "dir", "x.db"), synchronous: "NORMAL", maxBatch: 10, maxResultBytes: 4096, settleTimeoutMs: 2000 });
     const recorder = createExecutionRecorder(store, logger, { sink: thread });
     const rec = (id: string): ExecutionRecord => ({ id, account_id: "acc_x", endpoint_id: "ep_fail", kind: "endpoint", status: "completed", http_status: 200, method: "GET", path: "/", started_at: Date.now(), duration_ms: 1, steps: [] });
-    recorder.record(rec("exe_lost"), []);
+    recorder.record(rec("exe_posted"), []);
     const started = performance.now();
     recorder.flush(); // posted to a thread that fails to open: it says so through shared memory
     expect(performance.now() - started).toBeLessThan(1500);
     expect(logger.lines.some((l) => l.includes("history writer thread failed"))).toBe(true);
+    // The slice the thread could not store is written here.
+    expect(store.rows.map((r) => r.id)).toEqual(["exe_posted"]);
     recorder.record(rec("exe_here"), []);
     recorder.flush();
-    expect(store.rows.map((r) => r.id)).toEqual(["exe_here"]);
+    expect(store.rows.map((r) => r.id)).toEqual(["exe_posted", "exe_here"]);
+    recorder.stop();
+  });
+
+  test("a thread that dies with slices posted to it loses none of them: they are written here, redacted", async () => {
+    const logger = createMemoryLogger();
+    const store = { rows: [] as ExecutionRecord[], insertMany: (r: readonly ExecutionRecord[]) => void store.rows.push(...r) };
+    const worker = { source: new URL("./fixtures/dying-history-worker.ts", import.meta.url), inBinary: "" };
+    const thread = createHistoryThread(store, logger, { path: t.services.historyDb.path, synchronous: "NORMAL", maxBatch: 10, maxResultBytes: 4096, worker });
+    const recorder = createExecutionRecorder(store, logger, { sink: thread });
+    const secret = "sb_dying_thread_secret_value";
+    const rec = (id: string): ExecutionRecord => ({
+      id, account_id: "acc_x", endpoint_id: "ep_died", kind: "endpoint", status: "completed", http_status: 200, method: "GET", path: "/",
+      started_at: Date.now(), duration_ms: 1, steps: [{ index: 0, type: "transform", status: "completed", duration_ms: 0, result: { said: `key ${secret}` } }],
+    });
+    for (let i = 0; i < 3; i++) recorder.record(rec(`exe_died_${i}`), [secret]);
+    // The recorder's timer posts the slice; the thread throws on it and its error event arrives here.
+    const deadline = performance.now() + 3000;
+    while (store.rows.length < 3 && performance.now() < deadline) await Bun.sleep(10);
+    expect(store.rows.map((r) => r.id)).toEqual(["exe_died_0", "exe_died_1", "exe_died_2"]);
+    expect(store.rows[0]!.steps[0]!.result).toEqual({ said: "key [REDACTED]" });
+    const failure = logger.lines.find((l) => l.includes("history writer thread failed"))!;
+    expect(failure).toContain("rewritten_slices");
+    expect(failure).not.toContain("lost_slices");
+    recorder.record(rec("exe_died_after"), [secret]);
+    recorder.flush();
+    expect(store.rows.length).toBe(4);
     recorder.stop();
   });
 });

@@ -8,9 +8,11 @@
  * The thread starts with the first slice (an idle server has none) and never keeps the process
  * alive. `settle()` waits (bounded) on shared memory until the thread has stored every slice
  * posted, so `flush()` keeps its meaning: once it returns, the history is in the database. If the
- * thread cannot start or dies, slices are written in this thread instead, and that is logged.
+ * thread cannot start or dies, slices are written in this thread instead, and that is logged. The
+ * slices posted but not yet reported stored are kept (as the JSON text posted, which the garbage
+ * collector need not trace) and written here when the thread fails, so a failure loses none of them.
  */
-import { startBackgroundWorker } from "../../background-worker";
+import { startBackgroundWorker, type WorkerModule } from "../../background-worker";
 import type { Logger } from "../../log";
 import { historyLogTo, writeExecutions, type QueuedExecution } from "./history-batch";
 import { CLOSED, DONE_SEQ, FAILED, SLOTS, type HistoryWorkerLog, type HistoryWorkerMessage } from "./history-protocol";
@@ -27,6 +29,8 @@ export interface HistoryThreadOptions {
   maxResultBytes: number;
   /** Longest `settle()` waits for the thread before giving up (and saying so). */
   settleTimeoutMs?: number;
+  /** The thread's module; tests give one that fails. */
+  worker?: WorkerModule;
 }
 
 /** Records posted to the thread at once. */
@@ -46,7 +50,14 @@ const FLUSH_INTERVAL_MS = 2;
  */
 const THREAD_BATCH = 500;
 
-const WORKER = { source: new URL("./history-worker.ts", import.meta.url), inBinary: "./modules/executions/history-worker.ts" };
+/**
+ * Unconfirmed slices kept for a rewrite. The thread confirms every ~20 ms, so a few dozen are held
+ * at a time; past this bound (a thread far behind) the oldest copies are let go, and a failure then
+ * reports them as lost rather than memory growing with the backlog.
+ */
+const MAX_UNCONFIRMED = 256;
+
+const WORKER: WorkerModule = { source: new URL("./history-worker.ts", import.meta.url), inBinary: "./modules/executions/history-worker.ts" };
 
 /**
  * The slice as JSON. Records are JSON data but for what an action may return (a bigint, a cycle);
@@ -69,13 +80,17 @@ export function createHistoryThread(fallbackStore: Pick<ExecutionsStore, "insert
   let failed = false;
   let closed = false;
   let posted = 0;
+  /** Slices posted and not yet reported stored, oldest first, as posted. */
+  let unconfirmed: { seq: number; queued: string }[] = [];
+  /** Unconfirmed slices let go past MAX_UNCONFIRMED: lost if the thread then fails. */
+  let letGo = 0;
 
   const log = historyLogTo(logger);
   const writeHere = (queued: QueuedExecution[]) => writeExecutions(fallbackStore, queued, batchOptions, log);
 
   function start(): Worker | undefined {
     if (worker || failed) return worker;
-    worker = startBackgroundWorker<HistoryWorkerLog>(WORKER, {
+    worker = startBackgroundWorker<HistoryWorkerLog>(options.worker ?? WORKER, {
       message: ({ level, msg, fields }) => logger[level](msg, { ...fields, thread: "history" }),
       fail,
     });
@@ -85,16 +100,39 @@ export function createHistoryThread(fallbackStore: Pick<ExecutionsStore, "insert
     return worker;
   }
 
+  /** Drops the kept copies of the slices the thread has reported stored. */
+  function forgetConfirmed() {
+    const done = Atomics.load(shared, DONE_SEQ);
+    let n = 0;
+    while (n < unconfirmed.length && unconfirmed[n]!.seq <= done) n++;
+    if (n > 0) unconfirmed.splice(0, n);
+  }
+
+  /**
+   * Stops using the thread and writes here what it had not reported stored. A slice it committed
+   * just before failing, without reporting it, is written again and refused by the primary key:
+   * it is stored once, and the refusal is logged.
+   */
   function fail(error: unknown) {
     if (failed) return;
     failed = true;
-    const lost = posted - Atomics.load(shared, DONE_SEQ);
-    logger.error("history writer thread failed; writing history in the request thread", {
-      error: String(error instanceof Error ? error.message : error),
-      ...(lost > 0 ? { lost_slices: lost } : {}),
-    });
     worker?.terminate();
     worker = undefined;
+    forgetConfirmed();
+    const rewrite = unconfirmed;
+    unconfirmed = [];
+    logger.error("history writer thread failed; writing history in the request thread", {
+      error: String(error instanceof Error ? error.message : error),
+      ...(rewrite.length > 0 ? { rewritten_slices: rewrite.length } : {}),
+      ...(letGo > 0 ? { lost_slices: letGo } : {}),
+    });
+    for (const slice of rewrite) {
+      try {
+        writeHere(JSON.parse(slice.queued) as QueuedExecution[]);
+      } catch (cause) {
+        logger.error("execution history write failed", { error: (cause as Error).message });
+      }
+    }
   }
 
   /** Waits until `slot` holds at least `target`, or the timeout passes; false on timeout. */
@@ -119,6 +157,12 @@ export function createHistoryThread(fallbackStore: Pick<ExecutionsStore, "insert
       if (!thread) return writeHere(queued);
       const message: HistoryWorkerMessage = { type: "write", seq: ++posted, queued: toJson(queued, batchOptions.maxResultBytes) };
       thread.postMessage(message);
+      forgetConfirmed();
+      unconfirmed.push({ seq: message.seq, queued: message.queued });
+      if (unconfirmed.length > MAX_UNCONFIRMED) {
+        unconfirmed.shift();
+        letGo++;
+      }
     },
     settle() {
       if (!worker || Atomics.load(shared, DONE_SEQ) >= posted) return;

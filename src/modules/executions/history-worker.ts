@@ -42,8 +42,10 @@ function commit() {
   commitTimer = undefined;
   const records = held;
   held = [];
-  // Without a connection (it failed to open, and said so) the slices are only counted.
-  if (store && records.length > 0) {
+  // Without a connection (it failed to open, and said so) nothing is reported stored: the main
+  // thread writes those slices itself.
+  if (!store) return;
+  if (records.length > 0) {
     try {
       writeExecutions(store, records, options, log);
     } catch (error) {
