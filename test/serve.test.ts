@@ -42,6 +42,25 @@ describe("switchboard serve (real process)", () => {
     expect(after.status).toBe(200);
   });
 
+  test("413 for a chunked body of any type, before it is read whole", async () => {
+    // No Content-Length: the body is streamed. 8 MiB of chunks against the 1 MiB limit.
+    const chunked = () => {
+      let sent = 0;
+      return new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent >= 8 * 1024 * 1024) return controller.close();
+          sent += 64 * 1024;
+          controller.enqueue(new Uint8Array(64 * 1024));
+        },
+      });
+    };
+    for (const type of ["application/octet-stream", "multipart/form-data; boundary=x", ""]) {
+      const res = await fetch(`${server.url}/api/v1/auth/login`, { method: "POST", body: chunked(), headers: type ? { "content-type": type } : {} });
+      expect(res.status).toBe(413);
+      expect((await res.json()).error.code).toBe("PAYLOAD_TOO_LARGE");
+    }
+  });
+
   test("malformed JSON over a socket -> 400", async () => {
     const res = await fetch(`${server.url}/healthz`, { method: "POST", body: "{nope", headers: { "content-type": "application/json" } });
     expect([400, 404]).toContain(res.status); // no POST /healthz: 404 wins before the body is read

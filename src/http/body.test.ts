@@ -95,7 +95,38 @@ describe("parseBody", () => {
     expect(Object.getPrototypeOf(json)).toBe(Object.prototype);
     expect(await parseBody(post("a=1&a=2&b=%C3%BC"), "application/x-www-form-urlencoded", 100)).toEqual({ a: ["1", "2"], b: "ü" });
     expect(await parseBody(post("plain"), "text/plain; charset=utf-8", 100)).toBe("plain");
-    expect(await parseBody(post("raw"), "application/octet-stream", 100)).toBeUndefined();
+    expect(await parseBody(post("raw"), "application/octet-stream", 100)).toEqual(new TextEncoder().encode("raw"));
+    expect(await parseBody(post(""), "application/octet-stream", 100)).toBeNull();
+  });
+
+  test("a __proto__ key spelled with escapes is dropped too", async () => {
+    const text = '{"\\u005f_proto__":{"a":1},"b":2}';
+    expect(JSON.parse(text)).toHaveProperty("__proto__");
+    const parsed = await parseBody(post(text), "application/json", 100);
+    expect(parsed).toEqual({ b: 2 });
+    expect(Object.hasOwn(parsed as object, "__proto__")).toBe(false);
+  });
+
+  test("every type is read under the limit, a chunked upload of bytes or multipart included", async () => {
+    const big = new Uint8Array(150).fill(120);
+    await refused(parseBody(post(streamed(big.subarray(0, 80), big.subarray(80))), "application/octet-stream", 100), "PAYLOAD_TOO_LARGE");
+    await refused(parseBody(post(streamed(big)), "multipart/form-data; boundary=x", 100), "PAYLOAD_TOO_LARGE");
+    await refused(parseBody(post(streamed(big)), "", 100), "PAYLOAD_TOO_LARGE");
+  });
+
+  test("multipart is decoded to its fields; malformed multipart is a 400", async () => {
+    const form = new FormData();
+    form.append("a", "1");
+    form.append("a", "2");
+    form.append("__proto__", "x");
+    form.append("f", new File(["hi"], "f.txt"));
+    const request = new Request("http://localhost/x", { method: "POST", body: form });
+    const type = request.headers.get("content-type")!;
+    const fields = (await parseBody(request, type, 10_000)) as Record<string, unknown>;
+    expect(fields.a).toEqual(["1", "2"]);
+    expect(Object.hasOwn(fields, "__proto__")).toBe(false);
+    expect(await (fields.f as File).text()).toBe("hi");
+    await refused(parseBody(post("not multipart at all"), "multipart/form-data; boundary=zz", 1000), "VALIDATION_ERROR");
   });
 
   test("malformed or too deep JSON is a 400", async () => {

@@ -83,8 +83,9 @@ export function parseJsonBody(text: string): unknown {
     throw badRequest(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   }
   try {
-    // The reviver costs time, so it only runs when the text could hold a __proto__ key.
-    return text.includes("__proto__") ? JSON.parse(text, dropProtoKeys) : JSON.parse(text);
+    // The reviver costs time, so it only runs when the text could hold a __proto__ key: written
+    // out, or spelled with escapes (`"\u005f_proto__"` is the same key once parsed).
+    return text.includes("__proto__") || text.includes("\\u") ? JSON.parse(text, dropProtoKeys) : JSON.parse(text);
   } catch (error) {
     if (error instanceof AppError) throw error;
     throw badRequest("Malformed JSON in request body", { reason: (error as Error).message });
@@ -114,11 +115,29 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
 
 /**
  * Reads and decodes a body by content type: JSON (and `+json`), form-urlencoded to an object,
- * text as a string. Other types are left to the framework (multipart arrives with forms).
+ * text as a string, multipart to an object of its fields, anything else as its bytes. Every kind
+ * is read here, under the limit: a body left to the framework would be read whole, however large.
  */
 export async function parseBody(request: Request, contentType: string, limitBytes: number): Promise<unknown> {
   const kind = bodyKind(contentType);
-  return kind === "other" ? undefined : decodeBody(await readBodyText(request, limitBytes), kind);
+  if (kind !== "other") return decodeBody(await readBodyText(request, limitBytes), kind);
+  const bytes = await readBodyBytes(request, limitBytes);
+  // null, not undefined: the framework would take undefined as "not parsed" and read it itself.
+  if (bytes.byteLength === 0) return null;
+  return isMultipart(contentType) ? multipartToObject(bytes, contentType) : bytes;
+}
+
+const isMultipart = (contentType: string) => contentType.trimStart().toLowerCase().startsWith("multipart/form-data");
+
+/** Multipart fields as an object (files as File), as the framework would give them; a 400 when malformed. */
+async function multipartToObject(bytes: Uint8Array, contentType: string): Promise<Record<string, unknown>> {
+  let form: FormData;
+  try {
+    form = await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": contentType } }).formData();
+  } catch {
+    throw badRequest("Malformed multipart/form-data body");
+  }
+  return fieldsToObject(form as unknown as Iterable<[string, FormDataEntryValue]>);
 }
 
 export type BodyKind = "json" | "form" | "text" | "other";
@@ -140,8 +159,13 @@ export function decodeBody(text: string, kind: BodyKind): unknown {
 }
 
 function formToObject(text: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [key, value] of new URLSearchParams(text)) {
+  return fieldsToObject(new URLSearchParams(text));
+}
+
+/** Form fields as an object: a repeated name becomes an array, `__proto__` is dropped. */
+function fieldsToObject<V>(fields: Iterable<[string, V]>): Record<string, V | V[]> {
+  const out: Record<string, V | V[]> = {};
+  for (const [key, value] of fields) {
     if (key === "__proto__") continue;
     const existing = out[key];
     if (existing === undefined) out[key] = value;
