@@ -357,6 +357,68 @@ describe("pipeline and answers", () => {
     await remove(ep.id);
   });
 
+  test("rendered header values HTTP cannot carry are made sendable: control characters to spaces, the rest percent-encoded", async () => {
+    const ep = await define({ name: "hdr", path: "/hdr/:p", method: "POST", actions: [], response_template: { status: 200, body: "ok", headers: { "x-b": "{{request.body.h}}", "x-p": "{{request.params.p}}" } } });
+    const cases: [string, string][] = [
+      ["plain ascii; tab\tok", "plain ascii; tab\tok"],
+      ["€uro", "%E2%82%ACuro"],
+      ["zoë", "zo%C3%AB"],
+      ["a\u0001b\r\nSet-Cookie: x=1", "a b  Set-Cookie: x=1"],
+      ["lone \ud800 surrogate", "lone %EF%BF%BD surrogate"],
+    ];
+    for (const [sent, expected] of cases) {
+      const res = await call("POST", "/hdr/%E2%82%AC", { token: admin, body: { h: sent } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-b")).toBe(expected);
+      expect(res.headers.get("x-p")).toBe("%E2%82%AC");
+      expect(res.headers.get("set-cookie")).toBeNull();
+    }
+    // A stored answer replays as it was sent, and history holds the status sent.
+    const first = await call("POST", "/hdr/x", { token: admin, body: { h: "€" }, headers: { "idempotency-key": "hdr-1" } });
+    const again = await call("POST", "/hdr/x", { token: admin, body: { h: "€" }, headers: { "idempotency-key": "hdr-1" } });
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.headers.get("x-b")).toBe("%E2%82%AC");
+    t.services.recorder.flush();
+    const history = await t.request("GET", `/api/v1/executions/${first.headers.get("x-execution-id")}`, { token: admin });
+    expect(history.json.data).toMatchObject({ status: "completed", http_status: 200 });
+    await remove(ep.id);
+  });
+
+  test("a 1xx status is refused when saved, and is an enveloped 500 when a template renders one", async () => {
+    for (const status of [101, "101", 199]) {
+      const res = await t.request("POST", "/api/v1/endpoints", { token: admin, body: { name: "s", path: "/s1xx", method: "POST", actions: [], response_template: { status } } });
+      expect(res.status).toBe(400);
+      expect(res.json.error.code).toBe("VALIDATION_ERROR");
+    }
+    const ep = await define({ name: "s", path: "/s1xx", method: "POST", actions: [], response_template: { status: "{{request.body.s}}" } });
+    for (const s of [100, 101, 103, "1e2"]) {
+      const res = await call("POST", "/s1xx", { token: admin, body: { s } });
+      expect(res.status).toBe(500);
+      expect(res.json.error.code).toBe("INTERNAL_ERROR");
+      expect(res.headers.get("x-execution-id")).toMatch(/^exe_/);
+    }
+    await remove(ep.id);
+  });
+
+  test("a body the client stops sending midway is a 400, not an internal error", async () => {
+    const ep = await define({ name: "cut", path: "/cut", method: "POST", actions: [] });
+    let sent = false;
+    const cut = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) return controller.error(new Error("connection reset"));
+        sent = true;
+        controller.enqueue(new TextEncoder().encode('{"a":'));
+      },
+    });
+    const errorsBefore = t.logger.lines.filter((l) => l.includes("dispatch failed")).length;
+    const res = await call("POST", "/cut", { token: admin, rawBody: cut, headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe("VALIDATION_ERROR");
+    expect(t.logger.lines.filter((l) => l.includes("dispatch failed")).length).toBe(errorsBefore);
+    await remove(ep.id);
+  });
+
   test("Idempotency-Key replays the first answer without running again; another body is a conflict", async () => {
     const ep = await define({ name: "idem", path: "/charge", method: "POST", actions: [{ type: "count_calls" }] });
     const before = calls.count;

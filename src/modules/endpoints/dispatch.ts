@@ -186,7 +186,7 @@ export function createDispatcher(deps: DispatchDeps) {
     try {
       const limit = Math.min(endpoint.def.body_limit_bytes ?? deps.bodyLimitBytes, deps.bodyLimitBytes);
       // Read as text whatever its type: an Idempotency-Key (and later a signature) hashes the exact text.
-      const raw = mayHaveBody(request) ? decodeUtf8(await readBodyBytes(request, limit)) : undefined;
+      const raw = mayHaveBody(request) ? decodeUtf8(await readBody(request, limit)) : undefined;
       const body = raw === undefined ? undefined : decodeBody(raw, bodyKind(request.headers.get("content-type") ?? ""));
       const info = requestInfo(request, `/${rest}`, params, body, ip);
       // The principal is frozen, so conditions and templates read it as it is.
@@ -242,6 +242,19 @@ export function createDispatcher(deps: DispatchDeps) {
     return finish(call, answer);
   }
 
+  /**
+   * The body's bytes. A read that fails without our own 413 is the client's doing (it hung up
+   * mid-body, or sent broken chunked framing): a 400, not a logged internal error.
+   */
+  async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+    try {
+      return await readBodyBytes(request, limit);
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw badRequest("The request body could not be read: the connection closed or its framing is malformed");
+    }
+  }
+
   /** The error answer for whatever a step threw; anything but an AppError is a logged 500. */
   function failure(call: Call, error: unknown): EndpointAnswer {
     const appError = error instanceof AppError ? error : new AppError("INTERNAL_ERROR", "Internal error", { cause: error });
@@ -251,15 +264,29 @@ export function createDispatcher(deps: DispatchDeps) {
     return { status: appError.status, headers: JSON_HEADERS, body: errorJson(appError) };
   }
 
-  /** Records the call (per the endpoint's history policy) and turns the answer into a Response. */
+  /**
+   * Turns the answer into a Response, records the call (per the endpoint's history policy) with
+   * the status actually sent, and writes the access line. It never throws: nothing may escape to
+   * the runtime, which would answer a bare text 500.
+   */
   function finish(call: Call, answer: EndpointAnswer): Response {
+    let response: Response;
+    try {
+      response = toResponse(answer, call.headers);
+    } catch (error) {
+      // Answers are built to be sendable (statuses, header values); this is a bug of ours.
+      answer = failure(call, error);
+      const headers: Record<string, string> = { "content-type": "application/json", "x-execution-id": call.executionId };
+      if (call.input.requestId) headers["x-request-id"] = call.input.requestId;
+      response = new Response(answer.body, { status: answer.status, headers });
+    }
     // A call refused at authentication is not recorded: otherwise a flood of made-up keys becomes
     // a flood of database writes. Public endpoints record every call.
     const endpoint = call.endpoint;
     if (endpoint && !(endpoint.def.auth_required && !call.identity)) record(call, endpoint, answer.status);
     const { access, request, requestId } = call.input;
     if (access) writeAccessLine(logger, request.method, access.path, answer.status, access.start, requestId);
-    return toResponse(answer, call.headers);
+    return response;
   }
 
   function claimIdempotency(endpoint: CompiledEndpoint, identity: Identity | undefined, ip: string | undefined, request: Request, rest: string, raw: string | undefined) {

@@ -21,21 +21,34 @@ export function buildAnswer(template: CompiledTemplate | null, data: TemplateDat
   if (!template) return json(200, lastResult ?? null, {});
   const rendered = (template.render(data) ?? {}) as { status?: unknown; body?: unknown; headers?: unknown };
   const status = rendered.status === undefined || rendered.status === null || rendered.status === "" ? 200 : Number(rendered.status);
-  if (!Number.isInteger(status) || status < 100 || status > 599) {
+  if (!Number.isInteger(status) || status < 200 || status > 599) {
     throw new AppError("INTERNAL_ERROR", `response_template.status rendered to ${JSON.stringify(rendered.status)}, not a status code`);
   }
   const headers: Record<string, string> = {};
   if (rendered.headers && typeof rendered.headers === "object") {
     for (const [name, value] of Object.entries(rendered.headers as Record<string, unknown>)) {
       if (!HEADER_NAME.test(name) || RESERVED.has(name.toLowerCase())) continue;
-      // CR/LF from a rendered request value must never split a header.
-      headers[name.toLowerCase()] = String(value ?? "").replace(/[\r\n\0]/g, " ");
+      headers[name.toLowerCase()] = headerValue(String(value ?? ""));
     }
   }
   if (typeof rendered.body === "string") {
     return { status, headers: { "content-type": "text/plain; charset=utf-8", ...headers }, body: rendered.body };
   }
   return json(status, rendered.body === undefined ? lastResult ?? null : rendered.body, headers);
+}
+
+const SENDABLE = /^[\t\x20-\x7e]*$/;
+
+/**
+ * A rendered value as HTTP can carry it. Control characters (CR/LF above all: a request value must
+ * never split a header) become spaces. Anything beyond ASCII is percent-encoded as UTF-8, the way
+ * URLs carry it: a header holds bytes, the runtime refuses text it cannot write as Latin-1, and
+ * Latin-1 itself would turn "€" into something else. A lone surrogate becomes U+FFFD first.
+ */
+export function headerValue(text: string): string {
+  if (SENDABLE.test(text)) return text;
+  const clean = text.toWellFormed().replace(/[\x00-\x08\x0a-\x1f\x7f]/g, " ");
+  return clean.replace(/[^\t\x20-\x7e]+/g, (run) => encodeURIComponent(run));
 }
 
 /** The headers of most answers, errors included; never written to (toResponse copies from it). */

@@ -20,7 +20,7 @@ export const ActionInput = t.Object(
 
 export const ResponseTemplate = t.Object(
   {
-    status: t.Optional(t.Union([t.Integer({ minimum: 100, maximum: 599 }), t.String({ maxLength: 200 })])),
+    status: t.Optional(t.Union([t.Integer({ minimum: 200, maximum: 599 }), t.String({ maxLength: 200 })])),
     body: t.Optional(t.Unknown()),
     headers: t.Optional(t.Record(t.String({ maxLength: 100 }), t.String({ maxLength: 4000 }))),
   },

@@ -72,8 +72,9 @@ export function validateDefinition(def: EndpointDefinition, deps: ValidateDeps):
     const checked = checkTemplate(def.response_template);
     if (!checked.ok) throw invalid(`response_template${checked.path ? `.${checked.path}` : ""}`, checked.message);
     const status = def.response_template.status;
-    if (typeof status === "string" && !status.includes("{{") && !/^[1-5]\d\d$/.test(status)) {
-      throw invalid("response_template.status", "expected a status code (100-599) or a template");
+    // 1xx are not final answers: the runtime cannot send one with a body (101 would switch protocols).
+    if (typeof status === "string" && !status.includes("{{") && !/^[2-5]\d\d$/.test(status)) {
+      throw invalid("response_template.status", "expected a status code (200-599) or a template");
     }
   }
 
