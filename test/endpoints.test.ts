@@ -65,6 +65,15 @@ describe("definitions", () => {
     });
   }
 
+  test("an out-of-range page or limit is a 400 naming the query parameter", async () => {
+    for (const [query, field] of [["limit=-1", "query.limit"], ["page=0", "query.page"], ["limit=5000", "query.limit"], ["page=0&limit=0", "query"]]) {
+      const res = await t.request("GET", `/api/v1/endpoints?${query}`, { token: admin });
+      expect(res.status).toBe(400);
+      expect(res.json.error.details.on).toBe("query");
+      expect(res.json.error.details.errors[0].field).toBe(field);
+    }
+  });
+
   test("a template may stand where the schema wants a number", async () => {
     const ep = await define({ name: "n", path: "/double", method: "POST", actions: [{ type: "echo_number", config: { n: "{{request.body.n}}" } }] });
     expect((await call("POST", "/double", { token: admin, body: { n: 21 } })).json).toBe(42);

@@ -23,7 +23,7 @@ export function toAppError(error: unknown, frameworkCode: string | number, reque
       return cause instanceof AppError ? cause : badRequest("Malformed request body");
     }
     case "VALIDATION":
-      return validationError(error);
+      return validationError(error, request);
     case "NOT_FOUND":
       return notFound(`No route for ${request.method} ${new URL(request.url).pathname}`);
     case "INVALID_COOKIE_SIGNATURE":
@@ -40,9 +40,16 @@ export function toAppError(error: unknown, frameworkCode: string | number, reque
 }
 
 /** A schema failure -> 400 naming where (`body.name`) and what, never echoing the value sent. */
-function validationError(error: unknown): AppError {
-  const e = error as { type?: string; all?: ValidationIssue[]; message?: string };
-  const on = typeof e.type === "string" ? e.type : "request";
+function validationError(error: unknown, request: Request): AppError {
+  const e = error as { type?: string; all?: ValidationIssue[]; message?: string; value?: unknown };
+  let on = typeof e.type === "string" ? e.type : "request";
+  // A query value converted to a number and then out of range (`limit=-1`) fails with type
+  // "property" and no path: name the query parameter that holds the value instead.
+  let where: string | undefined;
+  if (on === "property") {
+    on = "query";
+    where = queryFieldHolding(request, e.value);
+  }
   let issues: ValidationIssue[] = [];
   try {
     issues = Array.isArray(e.all) ? e.all : [];
@@ -50,12 +57,23 @@ function validationError(error: unknown): AppError {
     // `all` is a getter that re-runs the validator; a failure there must not turn a 400 into a 500.
   }
   const errors = issues.slice(0, MAX_VALIDATION_ISSUES).map((issue) => ({
-    field: fieldName(on, issue.path),
+    field: where ?? fieldName(on, issue.path),
     message: issue.message ?? "invalid value",
   }));
   const first = errors[0];
   const message = first ? `Invalid ${first.field}: ${first.message}` : `Invalid ${on}`;
   return badRequest(message, { on, errors });
+}
+
+/** `query.<name>` of the one query parameter whose value is `value`; undefined when none or several. */
+function queryFieldHolding(request: Request, value: unknown): string | undefined {
+  const names = new Set<string>();
+  try {
+    for (const [name, text] of new URL(request.url).searchParams) if (text === String(value)) names.add(name);
+  } catch {
+    return undefined;
+  }
+  return names.size === 1 ? `query.${[...names][0]}` : undefined;
 }
 
 function fieldName(on: string, path?: string): string {
