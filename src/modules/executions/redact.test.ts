@@ -1,4 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { randomBase62 } from "../../secrets";
+import { API_KEY_PATTERN, SESSION_TOKEN_PATTERN } from "../auth/access";
+import { generateApiKey } from "../keys/service";
 import { MAX_DEPTH, REDACTED, isSecretKey, redactSecrets, truncateResult } from "./redact";
 
 const SECRET = "sk_live_51HxAbCdEf";
@@ -55,7 +58,23 @@ describe("redactSecrets", () => {
     ["api_key", true],
     ["x-api-key", true],
     ["Set-Cookie", true],
+    ["pwd", true],
+    ["PWD", true],
+    ["passphrase", true],
+    ["key_passphrase", true],
+    ["private_key", true],
+    ["sshPrivateKey", true],
+    ["secret_key", true],
+    ["aws_secret_access_key", true],
+    ["client_secret", true],
+    ["credentials", true],
+    ["credential", true],
     ["max_tokens", false],
+    ["token_count", false],
+    ["oldpwd", false],
+    ["credential_id", false],
+    ["public_key", false],
+    ["access_key_id", false],
     ["secret_name", false],
     ["keyboard", false],
     ["name", false],
@@ -109,6 +128,143 @@ describe("redactSecrets", () => {
 
   test("a throwing toJSON drops the value instead of failing", () => {
     expect(redactSecrets({ bad: { toJSON: () => { throw new Error(SECRET); } }, ok: 1 }, [SECRET])).toEqual({ bad: undefined, ok: 1 });
+  });
+});
+
+describe("Switchboard tokens are hidden whoever's they are", () => {
+  const KEY = generateApiKey();
+  const SESSION = `sbs_${randomBase62(40)}`;
+
+  test("the fixtures are real token formats", () => {
+    expect(API_KEY_PATTERN.test(KEY)).toBe(true);
+    expect(SESSION_TOKEN_PATTERN.test(SESSION)).toBe(true);
+  });
+
+  const cases: [string, () => unknown, () => unknown][] = [
+    ["an API key alone", () => KEY, () => REDACTED],
+    ["a session token alone", () => SESSION, () => REDACTED],
+    ["in a list", () => ({ list: [SESSION, "ok"] }), () => ({ list: [REDACTED, "ok"] })],
+    ["inside text", () => `Bearer ${KEY}, then ${SESSION}.`, () => `Bearer ${REDACTED}, then ${REDACTED}.`],
+    ["in a query string", () => `/x?key=${KEY}&t=${SESSION}`, () => `/x?key=${REDACTED}&t=${REDACTED}`],
+    ["in a JSON-quoted value", () => `said "${KEY}"`, () => `said "${REDACTED}"`],
+    ["after an underscore", () => `my_${KEY}`, () => `my_${REDACTED}`],
+    ["in an object key", () => ({ [`k:${SESSION}`]: 1 }), () => ({ [`k:${REDACTED}`]: 1 })],
+    ["a longer run is hidden whole", () => `${KEY}EXTRA more`, () => `${REDACTED} more`],
+  ];
+  for (const [name, input, expected] of cases) {
+    test(name, () => expect(redactSecrets(input(), [])).toEqual(expected()));
+  }
+
+  const ordinary = [
+    "sb_",
+    "sbs_",
+    "sbs_x",
+    "absbs_",
+    `absbs_${"a".repeat(40)}`,
+    `xsb_${"a".repeat(32)}`,
+    `sb_${"a".repeat(31)}`,
+    `sbs_${"a".repeat(39)}`,
+    `sb_${"a".repeat(31)}-${"b".repeat(8)}`,
+    "sb_data/plugins",
+    "max_tokens",
+    "sbs_session_id",
+    "SB_" + "A".repeat(32),
+  ];
+  for (const text of ordinary) {
+    test(`ordinary text stays: ${text.length > 20 ? `${text.slice(0, 20)}…` : text}`, () => {
+      expect(redactSecrets(text, [])).toBe(text);
+      expect(redactSecrets({ [text]: text }, [])).toEqual({ [text]: text });
+    });
+  }
+
+  test("usage figures stay visible", () => {
+    const usage = { max_tokens: 100, token_count: 7, tokens: 3, total_tokens: 9 };
+    expect(redactSecrets(usage, [])).toEqual(usage);
+  });
+});
+
+describe("strings that are JSON text", () => {
+  test("secret-looking keys inside are hidden and the text re-serialized", () => {
+    const text = JSON.stringify({ user: "ann", password: "hunter2secret", nested: { pwd: "p12345", list: [1, { api_key: "k" }] } }, null, 2);
+    const out = redactSecrets({ txt: text }, []) as { txt: string };
+    expect(JSON.parse(out.txt)).toEqual({ user: "ann", password: REDACTED, nested: { pwd: REDACTED, list: [1, { api_key: REDACTED }] } });
+    expect(out.txt).not.toContain("hunter2secret");
+    expect(out.txt).not.toContain("p12345");
+  });
+
+  test("an array, with leading and trailing whitespace", () => {
+    expect(redactSecrets(' \n [{"token":"t0k3n"}, "x"]\t', [])).toBe(`[{"token":"${REDACTED}"},"x"]`);
+  });
+
+  test("tokens and credential values inside JSON text", () => {
+    const key = generateApiKey();
+    expect(redactSecrets(`{"a":"${key}","b":"my-cred-value"}`, ["my-cred-value"])).toBe(`{"a":"${REDACTED}","b":"${REDACTED}"}`);
+  });
+
+  test("a secret that JSON escapes is still found", () => {
+    const secret = 'p"ss\\w0rd';
+    expect(redactSecrets(JSON.stringify({ v: `x ${secret}` }), [secret])).toBe(`{"v":"x ${REDACTED}"}`);
+  });
+
+  test("JSON text inside JSON text", () => {
+    const inner = JSON.stringify({ secret: "s3cr3t-value" });
+    const outer = JSON.stringify({ wrapped: inner });
+    const out = redactSecrets(outer, []) as string;
+    expect(out).not.toContain("s3cr3t-value");
+    expect(JSON.parse(JSON.parse(out).wrapped)).toEqual({ secret: REDACTED });
+  });
+
+  test("JSON text with nothing to hide is kept as written", () => {
+    const text = '{ "a": 1.0,\n  "big": 12345678901234567890, "max_tokens": 5 }';
+    expect(redactSecrets(text, [])).toBe(text);
+  });
+
+  const notJson: [string, string][] = [
+    ["broken JSON keeps the text rules", '{"password": "hunter2secret", oops'],
+    ["a bracketed log line", "[INFO] password=hunter2secret [done]"],
+    ["braces in prose", "{not json at all}"],
+    ["JSON text that is a string, not an object", '"{\"password\":\"x\"}"'],
+  ];
+  for (const [name, text] of notJson) {
+    test(`${name}: unchanged`, () => expect(redactSecrets(text, [])).toBe(text));
+  }
+
+  test("broken JSON still gets tokens and credential values hidden", () => {
+    const key = generateApiKey();
+    expect(redactSecrets(`{"k": "${key}", "c": "cred-1234",`, ["cred-1234"])).toBe(`{"k": "${REDACTED}", "c": "${REDACTED}",`);
+  });
+
+  test("an own __proto__ key is kept as data", () => {
+    const out = redactSecrets(JSON.parse('{"__proto__": {"password": "x", "a": 1}}'), []) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(JSON.stringify(out)).toBe(`{"__proto__":{"password":"${REDACTED}","a":1}}`);
+  });
+
+  test("JSON text nested ten times over", () => {
+    let text = JSON.stringify({ password: "deep-secret" });
+    for (let i = 0; i < 10; i++) text = JSON.stringify({ s: text });
+    expect(redactSecrets(text, [])).not.toContain("deep-secret");
+  });
+
+  test("nesting inside JSON text counts towards the bound", () => {
+    const text = `${"[".repeat(40)}{"password":"deep-secret"}${"]".repeat(40)}`;
+    const out = redactSecrets({ txt: text }, []) as { txt: string };
+    expect(out.txt).toBe(`${"[".repeat(MAX_DEPTH - 1)}"[MaxDepth]"${"]".repeat(MAX_DEPTH - 1)}`);
+  });
+});
+
+describe("the reported case: a transform of the request body", () => {
+  test("tokens in lists, `pwd`, and passwords inside {{json}} text are all hidden", () => {
+    const callerKey = generateApiKey();
+    const session = `sbs_${randomBase62(40)}`;
+    const body = { list: [session], nested: { pwd: "audit password 12345" }, password: "hunter2secret" };
+    // What the transform `{"b":"{{request.body}}","txt":"{{json request.body}}"}` returns.
+    const result = { b: body, txt: JSON.stringify(body) };
+    const out = redactSecrets(result, [callerKey]) as { b: unknown; txt: string };
+    expect(out.b).toEqual({ list: [REDACTED], nested: { pwd: REDACTED }, password: REDACTED });
+    expect(JSON.parse(out.txt)).toEqual({ list: [REDACTED], nested: { pwd: REDACTED }, password: REDACTED });
+    const stored = JSON.stringify(out);
+    for (const secret of [session, "audit password 12345", "hunter2secret"]) expect(stored).not.toContain(secret);
   });
 });
 

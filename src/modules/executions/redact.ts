@@ -1,9 +1,10 @@
 /**
  * @module modules/executions/redact
  * What leaves a pipeline for the execution history is scrubbed here: credential values are
- * replaced wherever they appear, values under secret-looking keys are hidden whatever they are,
- * and large results are cut to a preview. Pure functions; the recorder calls them at flush time,
- * off the request path.
+ * replaced wherever they appear, so is any Switchboard API key or session token (whoever's it is),
+ * values under secret-looking keys are hidden whatever they are, also inside strings that are JSON
+ * text (what `{{json ...}}` renders), and large results are cut to a preview. Pure functions; the
+ * recorder calls them at flush time, off the request path.
  */
 
 /** What a hidden value is replaced with. */
@@ -17,9 +18,26 @@ export const MAX_DEPTH = 32;
 
 // Keys are compared lowercased with separators removed, so `X-API-Key`, `api_key` and `apiKey`
 // are one name. Exact names, then suffixes that name a secret (`client_secret`, `access_token`,
-// `db_password`). Suffixes, not substrings: `max_tokens` or `token_count` are usage figures.
-const SECRET_KEYS = new Set(["authorization", "proxyauthorization", "cookie", "setcookie", "password", "passwd", "secret", "token", "apikey", "xapikey"]);
-const SECRET_KEY_SUFFIXES = ["password", "secret", "token", "apikey"];
+// `db_password`, `ssh_private_key`, `aws_secret_access_key`). Suffixes, not substrings:
+// `max_tokens` or `token_count` are usage figures. `pwd` and `credential(s)` only as exact names,
+// so `oldpwd` or `credential_id` stay visible.
+const SECRET_KEYS = new Set([
+  "authorization", "proxyauthorization", "cookie", "setcookie", "password", "passwd", "pwd", "secret", "token", "apikey", "xapikey",
+  "credential", "credentials",
+]);
+const SECRET_KEY_SUFFIXES = ["password", "passphrase", "secret", "token", "apikey", "privatekey", "secretkey", "secretaccesskey"];
+
+// Switchboard's own bearer secrets: API keys are `sb_` + 32 base62 (modules/keys/service.ts),
+// session tokens `sbs_` + 40 (modules/auth/service.ts; both patterns in modules/auth/access.ts).
+// Any of them is hidden wherever it appears, not only the calling key: a body may carry another
+// user's token. Not preceded by a letter or digit (so `absbs_…` is a word, not a token), the full
+// length required (`sb_` or `sbs_x` stay); a longer run is hidden whole, since its first characters
+// may still be a working token. One greedy class with no nesting: linear in the text.
+const OWN_TOKEN = /(?<![0-9A-Za-z])(?:sb_[0-9A-Za-z]{32}|sbs_[0-9A-Za-z]{40})[0-9A-Za-z]*/g;
+
+function hideOwnTokens(text: string): string {
+  return text.includes("sb_") || text.includes("sbs_") ? text.replace(OWN_TOKEN, REDACTED) : text;
+}
 
 // Results repeat the same few keys (every record of a query has the same fields), so each key's
 // verdict is remembered: normalizing it again was most of what scrubbing a result cost.
@@ -56,25 +74,79 @@ function scrub(text: string, needles: readonly string[]): string {
   return text;
 }
 
+// JSON whitespace: space, tab, line feed, carriage return.
+const isJsonSpace = (code: number) => code === 32 || code === 9 || code === 10 || code === 13;
+
+/** True when `text` may be a JSON object or array: `{…}` or `[…]` once whitespace is skipped. */
+function looksLikeJson(text: string): boolean {
+  let start = 0;
+  let end = text.length - 1;
+  while (start < end && isJsonSpace(text.charCodeAt(start))) start++;
+  while (end > start && isJsonSpace(text.charCodeAt(end))) end--;
+  if (end <= start) return false;
+  const open = text.charCodeAt(start);
+  const close = text.charCodeAt(end);
+  return (open === 123 && close === 125) || (open === 91 && close === 93); // {} or []
+}
+
 /**
- * A deep copy of `value` in which every occurrence of each secret (of at least 4 characters),
- * in any string or object key, is replaced by `[REDACTED]`, and the value under any secret-looking
- * key (authorization, password, token, api_key, ...) is `[REDACTED]` whatever it was. Follows JSON
- * semantics (`toJSON`, functions dropped, bigint as text); a cycle becomes `[Circular]` and
- * nesting beyond 32 levels `[MaxDepth]`, so it always terminates.
+ * A deep copy of `value` in which every occurrence of each secret (of at least 4 characters) and
+ * of any Switchboard API key (`sb_…`) or session token (`sbs_…`), in any string or object key, is
+ * replaced by `[REDACTED]`, and the value under any secret-looking key (authorization, password,
+ * token, api_key, private_key, ...) is `[REDACTED]` whatever it was. A string that is a JSON object
+ * or array gets the same treatment inside and, when anything in it was hidden, is re-serialized
+ * (compact); otherwise it is kept as written. Follows JSON semantics (`toJSON`, functions dropped,
+ * bigint as text); a cycle becomes `[Circular]` and nesting beyond 32 levels (counting inside JSON
+ * text) `[MaxDepth]`, so it always terminates.
  */
 export function redactSecrets(value: unknown, secrets: readonly string[]): unknown {
   const needles = needlesOf(secrets);
   // Objects on the path from the root: a repeat is a cycle. A shared, acyclic object is copied twice.
   const path = new Set<object>();
+  // Whether anything was hidden since it was last reset: JSON text is re-serialized only then, so
+  // text with nothing to hide keeps its formatting (and its numbers' digits).
+  let changed = false;
+
+  const scrubText = (text: string): string => {
+    const out = hideOwnTokens(needles.length ? scrub(text, needles) : text);
+    if (out !== text) changed = true;
+    return out;
+  };
+
+  const walkString = (text: string, depth: number): string => {
+    if (depth < MAX_DEPTH && looksLikeJson(text)) {
+      let parsed: unknown;
+      let parses = true;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parses = false; // not JSON after all: the text rules below still apply
+      }
+      if (parses) {
+        const outer = changed;
+        changed = false;
+        const copy = walk(parsed, depth);
+        const inner = changed;
+        changed = outer || inner;
+        if (inner) return JSON.stringify(copy);
+      }
+    }
+    return scrubText(text);
+  };
 
   const walk = (node: unknown, depth: number): unknown => {
-    if (typeof node === "string") return needles.length ? scrub(node, needles) : node;
+    if (typeof node === "string") return walkString(node, depth);
     if (node === null || typeof node === "number" || typeof node === "boolean" || node === undefined) return node;
-    if (typeof node === "bigint") return scrub(node.toString(), needles);
+    if (typeof node === "bigint") return scrubText(node.toString());
     if (typeof node !== "object") return undefined; // functions and symbols, as JSON.stringify drops them
-    if (path.has(node)) return "[Circular]";
-    if (depth >= MAX_DEPTH) return "[MaxDepth]";
+    if (path.has(node)) {
+      changed = true;
+      return "[Circular]";
+    }
+    if (depth >= MAX_DEPTH) {
+      changed = true;
+      return "[MaxDepth]";
+    }
     const toJSON = (node as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === "function") {
       let json: unknown;
@@ -91,8 +163,18 @@ export function redactSecrets(value: unknown, secrets: readonly string[]): unkno
       const copy: Record<string, unknown> = {};
       for (const key of Object.keys(node)) {
         const item = (node as Record<string, unknown>)[key];
-        const safeKey = needles.length ? scrub(key, needles) : key;
-        copy[safeKey] = isSecretKey(key) && item !== null && item !== undefined ? REDACTED : walk(item, depth + 1);
+        const safeKey = scrubText(key);
+        let safe: unknown;
+        if (isSecretKey(key) && item !== null && item !== undefined) {
+          changed = true;
+          safe = REDACTED;
+        } else {
+          safe = walk(item, depth + 1);
+        }
+        // An own `__proto__` key (JSON.parse makes them) assigned plainly would set the prototype
+        // and vanish from the copy.
+        if (safeKey === "__proto__") Object.defineProperty(copy, safeKey, { value: safe, enumerable: true, writable: true, configurable: true });
+        else copy[safeKey] = safe;
       }
       return copy;
     } finally {

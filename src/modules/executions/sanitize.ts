@@ -10,6 +10,12 @@ const MAX_ERROR_MESSAGE = 2000;
 
 const clip = (text: string) => (text.length > MAX_ERROR_MESSAGE ? `${text.slice(0, MAX_ERROR_MESSAGE)}…` : text);
 
+/**
+ * The record as it may be stored: the path, step names, error messages and step results go through
+ * `redactSecrets` (credential values, Switchboard tokens, values under secret-looking keys, also
+ * inside JSON text); messages are then clipped to 2000 characters and results above
+ * `maxResultBytes` cut to a preview. The input is not changed.
+ */
 export function sanitizeRecord(rec: ExecutionRecord, secrets: readonly string[], maxResultBytes = 4096): ExecutionRecord {
   const scrub = (text: string) => clip(redactSecrets(text, secrets) as string);
   const steps: StepRecord[] = rec.steps.map((step) => {
