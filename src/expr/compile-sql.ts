@@ -3,13 +3,16 @@
  * Compiles a filter AST into one constant SQL fragment plus "producers":
  * values (rendered templates, record-independent calls) computed once per
  * query and reached by the fragment's parameter getters. Fields are resolved
- * here, at compile time, through the caller's resolver.
+ * here, at compile time, through the caller's resolver. And/or chains and
+ * `in` lists become balanced trees, and no operand is written once per list
+ * item, so the SQL stays within SQLite's expression depth limit for every
+ * filter the parser accepts (filter.long.test.ts tries the worst shapes).
  */
 
 import type { Expr, FieldExpr, LiteralExpr } from "./ast.ts";
 import { bindCall, ctxGetter, type EvalContext, type FunctionRegistry, type SqlContext } from "./functions.ts";
-import { compareSql, equalsValueSql, notSql, truthySql, type SqlOperand } from "./sql-ops.ts";
-import { asBoolean, joinSql, param, sql, SQL_FALSE, SQL_TRUE, type SqlFragment, type SqlRuntime } from "./sql-fragment.ts";
+import { compareSql, conditionInSql, equalsValueSql, notSql, truthySql, type SqlOperand } from "./sql-ops.ts";
+import { asBoolean, joinBalanced, param, SQL_FALSE, SQL_TRUE, type SqlFragment, type SqlRuntime } from "./sql-fragment.ts";
 import { normalize, type Scalar } from "./values.ts";
 
 /** Per-query inputs of producers. */
@@ -47,7 +50,7 @@ export function compileSql(ast: Expr, options: SqlCompileOptions): CompiledSql {
     switch (node.kind) {
       case "logical": {
         const parts = node.operands.map((o) => truthySql(compile(o)));
-        return row(asBoolean(sql`(${joinSql(parts, node.op === "and" ? " AND " : " OR ")})`));
+        return row(asBoolean(joinBalanced(parts, node.op === "and" ? "AND" : "OR")));
       }
       case "not":
         return row(notSql(truthySql(compile(node.operand))));
@@ -55,8 +58,10 @@ export function compileSql(ast: Expr, options: SqlCompileOptions): CompiledSql {
         return row(compareSql(node.op, compile(node.left), compile(node.right)));
       case "in": {
         const value = compile(node.value);
-        const parts = node.items.map((item) => compareSql("=", value, compile(item)));
-        const any = asBoolean(sql`(${joinSql(parts, " OR ")})`);
+        const items = node.items.map(compile);
+        const any = value.kind === "row" && value.frag.boolean
+          ? conditionInSql(value.frag, items)
+          : asBoolean(joinBalanced(items.map((item) => compareSql("=", value, item)), "OR"));
         return row(node.negated ? notSql(any) : any);
       }
       case "literal": {

@@ -63,6 +63,34 @@ export function joinSql(parts: readonly SqlFragment[], separator: string): SqlFr
   return { sql: parts.map((p) => p.sql).join(separator), params: parts.flatMap((p) => p.params) };
 }
 
+/** Longest run {@link joinBalanced} leaves flat: three operands nest no deeper flat than grouped. */
+const FLAT_RUN = 3;
+
+/**
+ * `(a OP b OP ...)` as a balanced tree of parenthesised halves. SQLite parses
+ * a flat chain left-deep, one tree level per operand, and refuses trees
+ * deeper than 1000 levels (SQLITE_MAX_EXPR_DEPTH) when the statement is
+ * prepared, so a long `or` chain or `in` list would fail at run time.
+ * Grouped, the depth is ceil(log2 n). AND and OR are associative, so the
+ * grouping changes no answer, and SQLite still evaluates (and
+ * short-circuits) the operands left to right. Runs of up to three come out
+ * as the plain flat join.
+ */
+export function joinBalanced(parts: readonly SqlFragment[], op: "AND" | "OR"): SqlFragment {
+  const separator = ` ${op} `;
+  const group = (from: number, to: number): SqlFragment => {
+    if (to - from <= FLAT_RUN) {
+      const flat = joinSql(parts.slice(from, to), separator);
+      return { sql: `(${flat.sql})`, params: flat.params };
+    }
+    const mid = from + Math.ceil((to - from) / 2);
+    const left = group(from, mid);
+    const right = group(mid, to);
+    return { sql: `(${left.sql}${separator}${right.sql})`, params: left.params.concat(right.params) };
+  };
+  return group(0, parts.length);
+}
+
 /** Constant conditions, emitted when both sides of a comparison are constants. */
 export const SQL_TRUE: SqlFragment = { sql: "1", params: [], boolean: true };
 /** See {@link SQL_TRUE}. */

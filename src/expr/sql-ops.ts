@@ -12,7 +12,7 @@
  */
 
 import type { CompareOp } from "./ast.ts";
-import { asBoolean, constant, param, sql, SQL_FALSE, SQL_TRUE, type SqlFragment, type SqlRuntime } from "./sql-fragment.ts";
+import { asBoolean, constant, joinSql, param, sql, SQL_FALSE, SQL_TRUE, type SqlFragment, type SqlRuntime } from "./sql-fragment.ts";
 import { applyCompare, asciiLower, isNumericString, toNumber, truthy, type Scalar } from "./values.ts";
 
 /** A comparison side as the SQL compiler sees it. */
@@ -55,6 +55,24 @@ export function truthySql(operand: SqlOperand): SqlFragment {
 /** `NOT (cond)`; safe because every condition here is 0/1. */
 export function notSql(cond: SqlFragment): SqlFragment {
   return asBoolean(sql`(NOT ${cond})`);
+}
+
+/**
+ * SQL for `cond in (items)` where the value is itself a condition (0/1): the
+ * answer of OR-ing {@link compareSql}`("=", cond, item)` over the items, with
+ * the condition written once. The general expansion repeats the value per
+ * item, which is cheap for a field but makes nested
+ * `((x in (...)) in (...)) in (...)` grow exponentially. Each item gives its
+ * number exactly as {@link conditionCompare} takes it; SQLite's IN then
+ * compares the 0/1 with each, and a miss among NULLs (NULL) becomes 0.
+ */
+export function conditionInSql(cond: SqlFragment, items: readonly SqlOperand[]): SqlFragment {
+  const numbers = items.map((item): SqlFragment => {
+    if (item.kind === "row") return item.frag.boolean ? item.frag : num(item.frag);
+    const get = getter(item);
+    return param((rt) => toNumber(get(rt)));
+  });
+  return asBoolean(sql`COALESCE(${cond} IN (${joinSql(numbers, ", ")}), 0)`);
 }
 
 /** SQL for `x = value-of-get`, for functions (e.g. an owner field against the caller's id). */
