@@ -5,6 +5,15 @@
 import { and, asc, count, eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/open";
 import { endpoints } from "../../db/schema";
+import { MAX_TIMEOUT_MS } from "../../engine/pipeline";
+
+/**
+ * A pending Idempotency-Key older than this is abandoned: its request can no longer be running (a
+ * call is cut off at MAX_TIMEOUT_MS and then completes or releases its claim at once), so the
+ * process that claimed it died (kill -9, power loss) and a retry may claim it again. The margin
+ * covers a busy event loop between the claim and the pipeline's deadline.
+ */
+export const ABANDONED_CLAIM_MS = MAX_TIMEOUT_MS + 30_000;
 
 export type EndpointRow = typeof endpoints.$inferSelect;
 export type NewEndpoint = typeof endpoints.$inferInsert;
@@ -21,8 +30,8 @@ export function createEndpointsStore(db: Database) {
     `INSERT INTO idempotency_keys (endpoint_id, caller_key, key, request_hash, status, created_at, expires_at)
      VALUES (?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING`,
   );
-  const findKey = sqlite.prepare<{ request_hash: string; status: string; response: string | null; expires_at: number }, [string, string, string]>(
-    "SELECT request_hash, status, response, expires_at FROM idempotency_keys WHERE endpoint_id = ? AND caller_key = ? AND key = ?",
+  const findKey = sqlite.prepare<{ request_hash: string; status: string; response: string | null; created_at: number; expires_at: number }, [string, string, string]>(
+    "SELECT request_hash, status, response, created_at, expires_at FROM idempotency_keys WHERE endpoint_id = ? AND caller_key = ? AND key = ?",
   );
   const dropKey = sqlite.prepare<unknown, [string, string, string]>("DELETE FROM idempotency_keys WHERE endpoint_id = ? AND caller_key = ? AND key = ?");
   const completeKey = sqlite.prepare<unknown, [string, string, string, string]>(
@@ -65,6 +74,8 @@ export function createEndpointsStore(db: Database) {
     /**
      * Claims an Idempotency-Key: "claimed" for the first request, otherwise what is stored
      * (a finished answer to replay, a request still running, or a different request's key).
+     * A pending claim older than ABANDONED_CLAIM_MS (its `created_at` is when it was claimed) is
+     * taken over by the same request; one transaction, so of many concurrent retries one wins.
      */
     claimIdempotencyKey(endpointId: string, caller: string, key: string, requestHash: string, now: number, ttlMs: number) {
       return sqlite
@@ -73,8 +84,10 @@ export function createEndpointsStore(db: Database) {
           if (existing && existing.expires_at < now) dropKey.run(endpointId, caller, key);
           else if (existing) {
             if (existing.request_hash !== requestHash) return { kind: "mismatch" as const };
-            if (existing.status === "pending") return { kind: "in_progress" as const };
-            return { kind: "replay" as const, response: JSON.parse(existing.response!) as StoredResponse };
+            if (existing.status === "pending") {
+              if (existing.created_at > now - ABANDONED_CLAIM_MS) return { kind: "in_progress" as const };
+              dropKey.run(endpointId, caller, key);
+            } else return { kind: "replay" as const, response: JSON.parse(existing.response!) as StoredResponse };
           }
           claim.run(endpointId, caller, key, requestHash, now, now + ttlMs);
           return { kind: "claimed" as const };
