@@ -51,6 +51,9 @@ describe("definitions", () => {
     ["action config", { actions: [{ type: "echo_number", config: { n: "not a number" } }] }, "actions[0].config.n"],
     ["action template syntax", { actions: [{ type: "transform", config: { template: { a: "{{#if}}" } } }] }, "actions[0].config.template.a"],
     ["response template", { response_template: { status: "abc" } }, "response_template.status"],
+    ["response status true", { response_template: { status: true } }, "response_template.status"],
+    ["response status object", { response_template: { status: {} } }, "response_template.status"],
+    ["response status 600", { response_template: { status: 600 } }, "response_template.status"],
     ["body schema", { body_schema: { type: "nonsense" } }, "body_schema"],
     ["signature credential", { signature: { scheme: "stripe", credential: "stripe_secret" } }, "signature.credential"],
     ["cors origin", { cors: { origins: ["https://x.test/path"] } }, "cors.origins[0]"],
@@ -64,6 +67,16 @@ describe("definitions", () => {
       if (field.startsWith("actions[")) expect(res.json.error.details.action_index).toBe(Number(field[8]));
     });
   }
+
+  test("a status that is not a code or a template is named with what it must be, on create and on change", async () => {
+    const message = "Invalid response_template.status: expected a status code (200-599) or a template";
+    const created = await t.request("POST", "/api/v1/endpoints", { token: admin, body: { name: "s", path: "/status", method: "POST", actions: [], response_template: { status: true } } });
+    expect(created.json.error).toEqual({ code: "VALIDATION_ERROR", message, details: { field: "response_template.status" } });
+    const ep = await define({ name: "s", path: "/status", method: "POST", actions: [], response_template: { status: 201 } });
+    const changed = await t.request("PATCH", `/api/v1/endpoints/${ep.id}`, { token: admin, body: { response_template: { status: { code: 200 } } } });
+    expect(changed.json.error).toEqual({ code: "VALIDATION_ERROR", message, details: { field: "response_template.status" } });
+    await remove(ep.id);
+  });
 
   test("an out-of-range page or limit is a 400 naming the query parameter", async () => {
     for (const [query, field] of [["limit=-1", "query.limit"], ["page=0", "query.page"], ["limit=5000", "query.limit"], ["page=0&limit=0", "query"]]) {

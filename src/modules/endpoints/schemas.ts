@@ -20,7 +20,8 @@ export const ActionInput = t.Object(
 
 export const ResponseTemplate = t.Object(
   {
-    status: t.Optional(t.Union([t.Integer({ minimum: 200, maximum: 599 }), t.String({ maxLength: 200 })])),
+    // Checked when saved (validate.ts), so that a wrong one is a 400 naming response_template.status.
+    status: t.Optional(t.Any({ description: "A status code (200-599), or a template that renders one" })),
     body: t.Optional(t.Unknown()),
     headers: t.Optional(t.Record(t.String({ maxLength: 100 }), t.String({ maxLength: 4000 }))),
   },

@@ -71,9 +71,8 @@ export function validateDefinition(def: EndpointDefinition, deps: ValidateDeps):
   if (def.response_template) {
     const checked = checkTemplate(def.response_template);
     if (!checked.ok) throw invalid(`response_template${checked.path ? `.${checked.path}` : ""}`, checked.message);
-    const status = def.response_template.status;
-    // 1xx are not final answers: the runtime cannot send one with a body (101 would switch protocols).
-    if (typeof status === "string" && !status.includes("{{") && !/^[2-5]\d\d$/.test(status)) {
+    const status: unknown = def.response_template.status;
+    if (status !== undefined && !isStatus(status)) {
       throw invalid("response_template.status", "expected a status code (200-599) or a template");
     }
   }
@@ -97,6 +96,16 @@ export function validateDefinition(def: EndpointDefinition, deps: ValidateDeps):
   def.cors?.origins.forEach((origin, i) => {
     if (origin !== "*" && !isOrigin(origin)) throw invalid(`cors.origins[${i}]`, `"${origin}" is not "*" or an origin like https://app.example.com`);
   });
+}
+
+/**
+ * A status code, or a template (at most 200 characters) that renders one. 1xx are not final
+ * answers: the runtime cannot send one with a body (101 would switch protocols). The request
+ * schema lets any value through so that the 400 names this field, not the whole template.
+ */
+function isStatus(status: unknown): boolean {
+  if (typeof status === "number") return Number.isInteger(status) && status >= 200 && status <= 599;
+  return typeof status === "string" && status.length <= 200 && (status.includes("{{") || /^[2-5]\d\d$/.test(status));
 }
 
 function isOrigin(value: string): boolean {
