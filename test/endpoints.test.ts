@@ -308,6 +308,25 @@ describe("dispatch order: each failing step stops everything after it", () => {
     await remove(ep.id);
   });
 
+  test("a body_schema whose checks multiply is refused when saved; one saved before still checks bodies", async () => {
+    // Both allOf branches go down `deep` again: 2^depth checks on [[[[...]]]].
+    const costly = { type: "object", required: ["a"], properties: { deep: { type: "array", allOf: [{ items: { $ref: "#/properties/deep" } }, { items: { $ref: "#/properties/deep" } }] } } };
+    const refused = await t.request("POST", "/api/v1/endpoints", { token: admin, body: { name: "costly", path: "/costly", method: "POST", actions: [], body_schema: costly } });
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toMatchObject({ code: "VALIDATION_ERROR", details: { field: "body_schema", schema_path: "/properties/deep" } });
+    expect(refused.json.error.message).toStartWith("Invalid body_schema: at /properties/deep: a body value nested");
+
+    // As a row saved before the check: it loads, and bodies are checked (to their first error).
+    const ep = await define({ name: "costly", path: "/costly", method: "POST", actions: [{ type: "count_calls" }], body_schema: { type: "object" } });
+    t.db.sqlite.run("UPDATE endpoints SET body_schema = ? WHERE id = ?", [JSON.stringify(costly), ep.id]);
+    t.services.endpoints.invalidateAll();
+    expect((await call("POST", "/costly", { token: admin, body: { a: 1, deep: [[], [[]]] } })).status).toBe(200);
+    const bad = await call("POST", "/costly", { token: admin, body: { deep: [[1]] } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.details.errors).toEqual([{ path: "/", message: 'must have property "a"' }]);
+    await remove(ep.id);
+  });
+
   test("504 when the pipeline outlives timeout_ms, and the next action never runs", async () => {
     const ep = await define({ name: "slow", path: "/slow", method: "GET", timeout_ms: 150, actions: [{ type: "sleep", config: { ms: 1000 } }, { type: "count_calls" }] });
     const before = calls.count;
