@@ -32,7 +32,7 @@ import { cpus, release, tmpdir } from "node:os";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { customerId, RECORDS_PER_CUSTOMER, type BaselineMode } from "./baseline";
-import { BASELINE, coldStart, cpuTime, MAIN, ROOT, rssMb, spawnListening, type Child, type CpuTime } from "./proc";
+import { BASELINE, coldStart, cpuTime, cpuUsed, MAIN, ROOT, rssMb, spawnListening, type Child, type CpuTime } from "./proc";
 import { checkBudgets, markdown, type Budget, type Miss, type Row } from "./report";
 import { ADMIN, CREATE_COLLECTION, measureIndexedQuery, prepareBenchDir, QUERY_COLLECTION, QUERY_FILTER } from "./seed";
 import { findWrk, runWrk, WRK_MISSING, type WrkRequest, type WrkResult } from "./wrk";
@@ -389,7 +389,8 @@ async function runLoad(server: Child, pool: WrkRequest[]): Promise<LoadRun> {
   });
   const after = cpuTime(server.pid);
   if (!before || !after || result.requests === 0) return result;
-  return { ...result, cpu: { totalUs: (after.totalUs - before.totalUs) / result.requests, mainUs: (after.mainUs - before.mainUs) / result.requests } };
+  const used = cpuUsed(before, after);
+  return { ...result, cpu: { totalUs: used.totalUs / result.requests, mainUs: used.mainUs / result.requests } };
 }
 
 const cpuFields = (run: LoadRun) => (run.cpu ? { cpuUsPerRequest: run.cpu.totalUs, mainCpuUsPerRequest: run.cpu.mainUs } : {});

@@ -34,6 +34,22 @@ export interface CpuTime {
   totalUs: number;
   /** Its main thread, the one that serves the requests. */
   mainUs: number;
+  /** µs per thread id, where /proc has schedstat: what `cpuUsed` subtracts thread by thread. */
+  threads?: ReadonlyMap<string, number>;
+}
+
+/**
+ * CPU time used between two readings. With per-thread readings, each thread's time is its own
+ * difference (a thread new since `before` counts from zero), so a thread that ended in between
+ * cannot take its earlier time out of the total: subtracting the two sums did, and a run once read
+ * "all threads" below "main thread". A thread that ends takes its time in the run with it.
+ */
+export function cpuUsed(before: CpuTime, after: CpuTime): { totalUs: number; mainUs: number } {
+  const mainUs = after.mainUs - before.mainUs;
+  if (!before.threads || !after.threads) return { totalUs: after.totalUs - before.totalUs, mainUs };
+  let totalUs = 0;
+  for (const [tid, us] of after.threads) totalUs += us - (before.threads.get(tid) ?? 0);
+  return { totalUs, mainUs };
 }
 
 /** Clock ticks per second of /proc/PID/stat: USER_HZ, 100 on every Linux. */
@@ -57,22 +73,24 @@ function runNs(pid: number, tid: string): number {
  * Read per thread, in nanoseconds, in one pass over /proc/PID/task: the total is the sum of the
  * threads, so it never comes out below the main thread. The process-wide tick counts of
  * /proc/PID/stat could: the kernel scales the process's and each thread's counts separately (a
- * 2 s run once read "all threads" 0.07 µs per request below "main thread"). A thread that ends
- * during a run takes its time with it; the server's threads (JIT, GC helpers, history writer) live
- * as long as it does. Tick counts are the fallback where schedstat is missing.
+ * 2 s run once read "all threads" 0.07 µs per request below "main thread"). Threads are kept
+ * apart for {@link cpuUsed}. Tick counts are the fallback where schedstat is missing.
  */
 export function cpuTime(pid: number): CpuTime | undefined {
   try {
-    const main = runNs(pid, String(pid));
+    const main = runNs(pid, String(pid)) / 1000;
+    const threads = new Map<string, number>();
     let total = 0;
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
-        total += tid === String(pid) ? main : runNs(pid, tid);
+        const us = tid === String(pid) ? main : runNs(pid, tid) / 1000;
+        threads.set(tid, us);
+        total += us;
       } catch {
         // ended between the listing and the read
       }
     }
-    return { totalUs: total / 1000, mainUs: main / 1000 };
+    return { totalUs: total, mainUs: main, threads };
   } catch {}
   try {
     return { totalUs: statTicks(`/proc/${pid}/stat`) * TICK_US, mainUs: statTicks(`/proc/${pid}/task/${pid}/stat`) * TICK_US };
