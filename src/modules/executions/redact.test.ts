@@ -221,7 +221,7 @@ describe("strings that are JSON text", () => {
 
   const notJson: [string, string][] = [
     ["broken JSON keeps the text rules", '{"password": "hunter2secret", oops'],
-    ["a bracketed log line", "[INFO] password=hunter2secret [done]"],
+    ["a bracketed log line", "[INFO] user=bob [done]"],
     ["braces in prose", "{not json at all}"],
     ["JSON text that is a string, not an object", '"{\"password\":\"x\"}"'],
   ];
@@ -265,6 +265,43 @@ describe("the reported case: a transform of the request body", () => {
     expect(JSON.parse(out.txt)).toEqual({ list: [REDACTED], nested: { pwd: REDACTED }, password: REDACTED });
     const stored = JSON.stringify(out);
     for (const secret of [session, "audit password 12345", "hunter2secret"]) expect(stored).not.toContain(secret);
+  });
+});
+
+describe("name=value pairs in text", () => {
+  const cases: [string, string, string][] = [
+    ["a query string", "/login?user=bob&password=hunter2&next=%2F", "/login?user=bob&password=[REDACTED]&next=%2F"],
+    ["a form body", "user=bob&pwd=hunter2", "user=bob&pwd=[REDACTED]"],
+    ["form array names", "user[name]=bob&user[password]=hunter2", "user[name]=bob&user[password]=[REDACTED]"],
+    ["a cookie header", "sid=abc; access_token=eyJhbGciOi; theme=dark", "sid=abc; access_token=[REDACTED]; theme=dark"],
+    ["a bracketed log line (not JSON, so the text rules)", "[INFO] password=hunter2secret [done]", "[INFO] password=[REDACTED] [done]"],
+    ["env-style lines", "HOST=db\nDB_PASSWORD=hunter2\nPORT=5432", "HOST=db\nDB_PASSWORD=[REDACTED]\nPORT=5432"],
+    ["any case and separator", "Api-Key=k1 X_API_KEY=k2 clientSecret=k3", "Api-Key=[REDACTED] X_API_KEY=[REDACTED] clientSecret=[REDACTED]"],
+  ];
+  for (const [name, text, expected] of cases) test(name, () => expect(redactSecrets(text, [])).toBe(expected));
+
+  const kept = [
+    "max_tokens=512&token_count=3",
+    "a=b&c=d",
+    "x == y",
+    "password=",
+    "the password = hunter2 is not a pair", // spaces around '=': prose, not a pair
+    "mypassword_hint=blue", // the name ends in _hint, not in a secret word
+  ];
+  for (const text of kept) test(`kept: ${text}`, () => expect(redactSecrets(text, [])).toBe(text));
+
+  test("inside a result, in object keys' values and in JSON text alike", () => {
+    const out = redactSecrets({ raw: "user=bob&password=hunter2", nested: [{ q: "token=abc123" }] }, []);
+    expect(out).toEqual({ raw: "user=bob&password=[REDACTED]", nested: [{ q: "token=[REDACTED]" }] });
+    expect(JSON.stringify(out)).not.toContain("hunter2");
+  });
+
+  test("a long text without pairs, or with a million '=', is handled in one pass", () => {
+    // Linear: a backtracking blow-up here would take minutes, not milliseconds.
+    const noise = "a".repeat(200_000) + "=".repeat(200_000) + "password=".repeat(20_000) + "x";
+    const out = redactSecrets(noise, []) as string;
+    expect(out.endsWith("password=x")).toBe(false);
+    expect(out.endsWith(`password=${REDACTED}`)).toBe(true);
   });
 });
 

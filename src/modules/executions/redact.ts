@@ -3,7 +3,8 @@
  * What leaves a pipeline for the execution history is scrubbed here: credential values are
  * replaced wherever they appear, so is any Switchboard API key or session token (whoever's it is),
  * values under secret-looking keys are hidden whatever they are, also inside strings that are JSON
- * text (what `{{json ...}}` renders), and large results are cut to a preview. Pure functions; the
+ * text (what `{{json ...}}` renders) and in `name=value` pairs of text (query strings, form bodies,
+ * cookies), and large results are cut to a preview. Pure functions; the
  * recorder calls them at flush time, off the request path.
  */
 
@@ -37,6 +38,18 @@ const OWN_TOKEN = /(?<![0-9A-Za-z])(?:sb_[0-9A-Za-z]{32}|sbs_[0-9A-Za-z]{40})[0-
 
 function hideOwnTokens(text: string): string {
   return text.includes("sb_") || text.includes("sbs_") ? text.replace(OWN_TOKEN, REDACTED) : text;
+}
+
+// `name=value` pairs in text: query strings and form bodies (`user=bob&password=x`), cookie
+// headers (`sid=1; token=x`), env-style lines (`DB_PASSWORD=x`). A pair whose name is a secret
+// key (isSecretKey, so `user[password]` counts) has its value hidden, up to the next `&`, `;` or
+// whitespace. The name must start the text or follow a character that cannot be part of it, and is
+// at most 64 characters: each position is tried once, so the work stays linear in the text.
+const SECRET_PAIR = /(?<![0-9A-Za-z_.\-[\]])([0-9A-Za-z_.\-[\]]{1,64})=([^&;\s]+)/g;
+
+function hideSecretPairs(text: string): string {
+  if (!text.includes("=")) return text;
+  return text.replace(SECRET_PAIR, (pair, name: string) => (isSecretKey(name) ? `${name}=${REDACTED}` : pair));
 }
 
 // Results repeat the same few keys (every record of a query has the same fields), so each key's
@@ -108,7 +121,7 @@ export function redactSecrets(value: unknown, secrets: readonly string[]): unkno
   let changed = false;
 
   const scrubText = (text: string): string => {
-    const out = hideOwnTokens(needles.length ? scrub(text, needles) : text);
+    const out = hideSecretPairs(hideOwnTokens(needles.length ? scrub(text, needles) : text));
     if (out !== text) changed = true;
     return out;
   };
