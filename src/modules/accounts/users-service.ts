@@ -1,7 +1,8 @@
 /**
  * @module modules/accounts/users-service
  * Users of an account, managed by its owners and admins. Admins cannot touch owners or grant
- * the owner role; an account always keeps at least one active owner.
+ * the owner role; only instance admins can change an instance admin (whose powers reach beyond the
+ * account); an account always keeps at least one active owner.
  */
 import { conflict, forbidden, notFound } from "../../http/errors";
 import { newId } from "../../ids";
@@ -69,6 +70,9 @@ export function createUsersService({ store, endSessions, onChange }: UsersDeps) 
     async update(caller: Identity, id: string, patch: UserPatch) {
       requireAccountAdmin(caller);
       const target = visibleUser(caller, id);
+      // An owner of the bootstrap account is not an instance admin: setting the instance admin's
+      // password (or demoting or disabling them) would hand them the whole instance.
+      if (target.instanceAdmin && !caller.instanceAdmin) throw forbidden("Only instance admins can change an instance admin");
       const targetIsOwner = target.roles.includes("owner");
       if (targetIsOwner && !isOwner(caller)) throw forbidden("Only owners can change an owner");
       if (patch.roles?.includes("owner") && !isOwner(caller)) throw forbidden("Only owners can grant the owner role");

@@ -1,0 +1,46 @@
+/**
+ * Authorization and tenant isolation: regressions of problems an audit found against a running
+ * server (each test failed before its fix).
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { ADMIN, createIdentityTestApp, type TestApp } from "./helpers/app";
+
+let t: TestApp;
+let admin: string;
+let adminId: string;
+beforeAll(async () => {
+  t = await createIdentityTestApp();
+  admin = await t.login(ADMIN.email, ADMIN.password);
+  adminId = (await t.request("GET", "/api/v1/auth/me", { token: admin })).json.data.user.id;
+});
+afterAll(() => t.close());
+
+const createUser = async (roles: string[]) => {
+  const email = `${roles.join("-")}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+  const res = await t.request("POST", "/api/v1/users", { token: admin, body: { email, password: "password-123", roles } });
+  expect(res.status).toBe(201);
+  return { id: res.json.data.id as string, email, token: await t.login(email, "password-123") };
+};
+
+describe("instance admins", () => {
+  test("an owner who is not an instance admin cannot take over, demote or disable the instance admin", async () => {
+    const owner = await createUser(["owner"]);
+    const key = await t.request("POST", "/api/v1/keys", { token: owner.token, body: { name: "co-owner" } });
+    for (const token of [owner.token, key.json.data.key]) {
+      for (const body of [{ password: "taken-over-123" }, { roles: ["member"] }, { disabled: true }]) {
+        const res = await t.request("PATCH", `/api/v1/users/${adminId}`, { token, body });
+        expect(res.status).toBe(403);
+        expect(res.json.error.code).toBe("FORBIDDEN");
+      }
+      expect((await t.request("DELETE", `/api/v1/users/${adminId}`, { token })).status).toBe(403);
+    }
+    // Nothing changed: the instance admin still signs in with the old password and keeps the account list.
+    const again = await t.login(ADMIN.email, ADMIN.password);
+    expect((await t.request("GET", "/api/v1/accounts", { token: again })).status).toBe(200);
+    expect((await t.request("POST", "/api/v1/auth/login", { body: { email: ADMIN.email, password: "taken-over-123" } })).status).toBe(401);
+    // The owner still manages ordinary users, and the instance admin still manages the owner.
+    const member = await createUser(["member"]);
+    expect((await t.request("PATCH", `/api/v1/users/${member.id}`, { token: owner.token, body: { roles: ["admin"] } })).status).toBe(200);
+    expect((await t.request("PATCH", `/api/v1/users/${owner.id}`, { token: admin, body: { roles: ["admin"] } })).status).toBe(200);
+  });
+});
