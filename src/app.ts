@@ -50,7 +50,7 @@ export function createApp(deps: AppDeps, services: Services = createServices(dep
     .use(executionsRoutes({ store: executionsStore, access, clientIps, endpointExists: endpoints.exists }))
     .use(pluginsRoutes(registry, access, clientIps))
     .use(collectionsRoutes({ collections, records, access, clientIps }))
-    .use(dispatchRoutes(dispatch, endpoints, accounts, access))
+    .use(dispatchRoutes(dispatch, endpoints, accounts, access, clientIps))
     .onStop(() => services.close());
 }
 

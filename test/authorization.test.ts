@@ -44,3 +44,38 @@ describe("instance admins", () => {
     expect((await t.request("PATCH", `/api/v1/users/${owner.id}`, { token: admin, body: { roles: ["admin"] } })).status).toBe(200);
   });
 });
+
+describe("the account's OpenAPI document", () => {
+  test("a key's IP allowlist applies to it (no socket address here, so an allowlist refuses)", async () => {
+    const open = await t.request("POST", "/api/v1/keys", { token: admin, body: { name: "anywhere" } });
+    const locked = await t.request("POST", "/api/v1/keys", { token: admin, body: { name: "lan only", ip_allowlist: ["10.0.0.0/8"] } });
+    expect((await t.request("GET", "/api/v1/x/default/openapi.json", { token: open.json.data.key })).status).toBe(200);
+    const refused = await t.request("GET", "/api/v1/x/default/openapi.json", { token: locked.json.data.key });
+    expect(refused.status).toBe(403);
+    expect(refused.json.error.message).toContain("IP");
+    // The same key is refused by the management API too: the document is no way around it.
+    expect((await t.request("GET", "/api/v1/endpoints", { token: locked.json.data.key })).status).toBe(403);
+  });
+
+  test("an account allowlist applies to it", async () => {
+    const res = await t.request("POST", "/api/v1/accounts", {
+      token: admin,
+      body: { slug: "walled", ip_allowlist: ["10.0.0.0/8"], owner: { email: "owner@walled.test", password: "walled-password" } },
+    });
+    expect(res.status).toBe(201);
+    const token = await t.login("owner@walled.test", "walled-password");
+    expect((await t.request("GET", "/api/v1/x/walled/openapi.json", { token })).status).toBe(403);
+  });
+
+  test("an authenticated answer carries the rate-limit headers like every other", async () => {
+    const res = await t.request("POST", "/api/v1/accounts", {
+      token: admin,
+      body: { slug: "metered", plan: "free", owner: { email: "owner@metered.test", password: "metered-password" } },
+    });
+    expect(res.status).toBe(201);
+    const token = await t.login("owner@metered.test", "metered-password");
+    const doc = await t.request("GET", "/api/v1/x/metered/openapi.json", { token });
+    expect(doc.status).toBe(200);
+    expect(doc.headers.get("x-ratelimit-limit")).toBe("60");
+  });
+});

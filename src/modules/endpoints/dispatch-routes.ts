@@ -6,6 +6,7 @@
 import type { Server } from "bun";
 import { Elysia } from "elysia";
 import { checkDeclaredLength } from "../../http/body";
+import type { ClientIpResolver } from "../../http/client-ip";
 import { pathOf, requestIdFor, writeAccessLine } from "../../http/core";
 import { errorJson } from "../../http/envelope";
 import { AppError, badRequest, forbidden, internalError, notFound } from "../../http/errors";
@@ -59,16 +60,25 @@ export function dispatchNativeRoutes(dispatch: ReturnType<typeof createDispatche
   };
 }
 
-export function dispatchRoutes(dispatch: ReturnType<typeof createDispatcher>, endpoints: EndpointsService, accounts: AccountsService, access: Access) {
+export function dispatchRoutes(
+  dispatch: ReturnType<typeof createDispatcher>,
+  endpoints: EndpointsService,
+  accounts: AccountsService,
+  access: Access,
+  clientIps: ClientIpResolver,
+) {
   return new Elysia({ name: "routes.dispatch" })
     .get(
       "/api/v1/x/:slug/openapi.json",
-      ({ params, request }) => {
+      ({ params, request, server, set }) => {
         const account = accounts.dispatchInfo(params.slug);
         if (!account) throw notFound("No such account");
-        // The document lists every path of the account, so only its own callers may read it.
+        // The document lists every path of the account, so only its own callers may read it, and
+        // only from where the key and the account allow (any scope: it serves managers and callers).
         const identity = access.authenticate(request.headers.get("authorization"));
         if (identity.principal.account_id !== account.id) throw forbidden("This token belongs to another account");
+        access.checkIp(identity, clientIps.resolve(request, server?.requestIP(request)?.address));
+        Object.assign(set.headers, access.checkRate(identity));
         return accountOpenApi(account.slug, endpoints.export(account.id));
       },
       { detail: { tags: ["endpoints"], summary: "OpenAPI 3 document of the account's custom endpoints", security: [{ bearer: [] }] } },
