@@ -79,3 +79,33 @@ describe("the account's OpenAPI document", () => {
     expect(doc.headers.get("x-ratelimit-limit")).toBe("60");
   });
 });
+
+describe("custom endpoint history", () => {
+  test("a call refused for another account's token or a missing invoke scope is not recorded", async () => {
+    const created = await t.request("POST", "/api/v1/accounts", {
+      token: admin,
+      body: { slug: "tenant-b", owner: { email: "owner@tenant-b.test", password: "tenant-b-password" } },
+    });
+    expect(created.status).toBe(201);
+    const other = await t.login("owner@tenant-b.test", "tenant-b-password");
+    const otherKey = (await t.request("POST", "/api/v1/keys", { token: other, body: { name: "b's key" } })).json.data;
+    const manageOnly = (await t.request("POST", "/api/v1/keys", { token: admin, body: { name: "manage only", scopes: ["manage"] } })).json.data;
+    const ep = await t.request("POST", "/api/v1/endpoints", {
+      token: admin,
+      body: { name: "audited", path: "/audited", method: "GET", actions: [{ type: "transform", config: { template: 1 } }] },
+    });
+    expect(ep.status).toBe(201);
+    const foreign = await t.request("GET", "/api/v1/x/default/audited", { token: otherKey.key });
+    expect(foreign.status).toBe(403);
+    expect((await t.request("GET", "/api/v1/x/default/audited", { token: manageOnly.key })).status).toBe(403);
+    const ok = await t.request("GET", "/api/v1/x/default/audited", { token: admin });
+    expect(ok.status).toBe(200);
+    t.services.recorder.flush();
+    const history = await t.request("GET", `/api/v1/endpoints/${ep.json.data.id}/executions`, { token: admin });
+    expect(history.status).toBe(200);
+    // Only the call that got past authentication: nothing of the other account (its key prefix) lands here.
+    expect(history.json.data.map((e: { id: string }) => e.id)).toEqual([ok.headers.get("x-execution-id")]);
+    expect(history.text).not.toContain(otherKey.prefix);
+    expect((await t.request("GET", `/api/v1/executions/${foreign.headers.get("x-execution-id")}`, { token: admin })).status).toBe(404);
+  });
+});

@@ -160,10 +160,12 @@ export function createDispatcher(deps: DispatchDeps) {
       const checked = access.check(token);
       if (checked instanceof AppError) return failure(call, checked);
       identity = checked;
-      call.identity = identity;
-      call.token = token;
+      // Belonging to the account and the invoke scope are part of authentication: a call refused
+      // for either is not recorded, so another account's key never lands in this one's history.
       if (identity.principal.account_id !== account.id) return failure(call, forbidden("This token belongs to another account"));
       access.requireScope(identity, "invoke");
+      call.identity = identity;
+      call.token = token;
     }
     if (account.active !== 1) return failure(call, forbidden("Account is disabled"));
     // 4. signature: definitions with a signature cannot be saved until credentials exist.
