@@ -8,9 +8,20 @@ import { Elysia } from "elysia";
 import type { ClientIpResolver } from "../../http/client-ip";
 import type { Scope } from "../../principal";
 import type { Access } from "./access";
+import type { Identity } from "./identity";
 
 /** OpenAPI security requirement for routes behind the guard. */
 export const BEARER = [{ bearer: [] as string[] }];
+
+/**
+ * The checks after authentication and scope: the key's and the account's IP allowlists (403), then
+ * the rate limit (429), whose headers go into `headers`. Also for routes that authenticate
+ * themselves (the account's OpenAPI document, which any scope may read).
+ */
+export function admitIdentity(access: Access, clientIps: ClientIpResolver, identity: Identity, request: Request, socketIp: string | undefined, headers: object) {
+  access.checkIp(identity, clientIps.resolve(request, socketIp));
+  Object.assign(headers, access.checkRate(identity));
+}
 
 export function authGuard(access: Access, clientIps: ClientIpResolver) {
   return new Elysia({ name: "auth.guard" }).macro({
@@ -18,8 +29,7 @@ export function authGuard(access: Access, clientIps: ClientIpResolver) {
       resolve({ request, set, server }) {
         const identity = access.authenticate(request.headers.get("authorization"));
         access.requireScope(identity, scope);
-        access.checkIp(identity, clientIps.resolve(request, server?.requestIP(request)?.address));
-        Object.assign(set.headers, access.checkRate(identity));
+        admitIdentity(access, clientIps, identity, request, server?.requestIP(request)?.address, set.headers);
         return { identity };
       },
     }),

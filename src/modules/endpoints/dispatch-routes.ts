@@ -12,6 +12,7 @@ import { errorJson } from "../../http/envelope";
 import { AppError, badRequest, forbidden, internalError, notFound } from "../../http/errors";
 import type { Logger } from "../../log";
 import type { Access } from "../auth/access";
+import { admitIdentity } from "../auth/guard";
 import type { AccountsService } from "../accounts/service";
 import type { createDispatcher } from "./dispatch";
 import { accountOpenApi } from "./openapi";
@@ -77,8 +78,7 @@ export function dispatchRoutes(
         // only from where the key and the account allow (any scope: it serves managers and callers).
         const identity = access.authenticate(request.headers.get("authorization"));
         if (identity.principal.account_id !== account.id) throw forbidden("This token belongs to another account");
-        access.checkIp(identity, clientIps.resolve(request, server?.requestIP(request)?.address));
-        Object.assign(set.headers, access.checkRate(identity));
+        admitIdentity(access, clientIps, identity, request, server?.requestIP(request)?.address, set.headers);
         return accountOpenApi(account.slug, endpoints.export(account.id));
       },
       { detail: { tags: ["endpoints"], summary: "OpenAPI 3 document of the account's custom endpoints", security: [{ bearer: [] }] } },
