@@ -9,7 +9,7 @@ import { badRequest } from "../../http/errors";
 import { checkTemplate } from "../../templates";
 import { checkActionConfig } from "../plugins/config-check";
 import type { PluginRegistry } from "../plugins/registry";
-import { bodySchemaCostProblem, compileBodySchema } from "./body-schema";
+import { bodySchemaCostProblem } from "./body-schema";
 import { parsePath } from "./path";
 import type { EndpointDefinition } from "./schemas";
 
@@ -78,13 +78,14 @@ export function validateDefinition(def: EndpointDefinition, deps: ValidateDeps):
   }
 
   if (def.body_schema) {
+    // Compiles the schema (and caches it for dispatch). The cost is checked only here, not when a
+    // stored endpoint is loaded: one saved before this check keeps working.
+    let costly: ReturnType<typeof bodySchemaCostProblem>;
     try {
-      compileBodySchema(def.body_schema);
+      costly = bodySchemaCostProblem(def.body_schema);
     } catch (error) {
       throw invalid("body_schema", `not a valid JSON Schema: ${(error as Error).message}`);
     }
-    // Only here, not when a stored endpoint is loaded: one saved before this check keeps working.
-    const costly = bodySchemaCostProblem(def.body_schema);
     if (costly) throw invalid("body_schema", `at ${costly.path}: ${costly.message}`, { schema_path: costly.path });
   }
 
