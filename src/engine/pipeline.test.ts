@@ -18,6 +18,7 @@ function pipeline(actions: PipelineAction[], extra: Partial<PipelineRun> = {}) {
     auth: null,
     data,
     executionId: "exe_test",
+    accountId: "acc_test",
     timeoutMs: 1000,
     log: silent,
     http: () => noHttp,
@@ -80,7 +81,7 @@ describe("runPipeline", () => {
   test("a client that goes away aborts the run", async () => {
     const client = new AbortController();
     setTimeout(() => client.abort(), 30);
-    const outcome = await pipeline([action("slow", () => Bun.sleep(1000))], { signal: client.signal });
+    const outcome = await pipeline([action("slow", () => Bun.sleep(1000))], { client });
     expect(outcome.error?.code).toBe("TIMEOUT");
   });
 
@@ -146,10 +147,28 @@ describe("runPipeline", () => {
     }
   });
 
+  test("the client's signal is read only when an action is pending", async () => {
+    // On a server, reading a request's signal builds an AbortSignal wired to its connection.
+    const controller = new AbortController();
+    let reads = 0;
+    const client = {
+      get signal() {
+        reads++;
+        return controller.signal;
+      },
+    };
+    const sync = await pipeline([action("a", () => 1), action("b", () => Promise.resolve(2))], { client });
+    expect(sync.status).toBe("completed");
+    expect(reads).toBe(0);
+    const pending = await pipeline([action("slow", () => new Promise((resolve) => setTimeout(resolve, 1)))], { client });
+    expect(pending.status).toBe("completed");
+    expect(reads).toBe(1);
+  });
+
   test("a client already gone when a pending action starts ends the run", async () => {
     const client = new AbortController();
     client.abort();
-    const outcome = await pipeline([action("slow", () => Bun.sleep(1000))], { signal: client.signal });
+    const outcome = await pipeline([action("slow", () => Bun.sleep(1000))], { client });
     expect(outcome.error).toMatchObject({ code: "TIMEOUT", action_index: 0 });
   });
 

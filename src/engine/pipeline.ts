@@ -35,10 +35,16 @@ export interface PipelineRun {
   auth: Principal | null;
   data: TemplateData;
   executionId: string;
+  /** The account the run belongs to (whose records `ctx.records` reaches). */
+  accountId: string;
   depth?: number;
   timeoutMs: number;
-  /** The client's signal: a disconnect stops the run too. */
-  signal?: AbortSignal;
+  /**
+   * What carries the client's signal (the request): a disconnect stops the run too. Its `signal`
+   * is read only when the run arms its guard for a pending action; on a server, reading a
+   * request's signal makes an AbortSignal wired to the connection, a cost most runs never need.
+   */
+  client?: { readonly signal: AbortSignal };
   log: ActionLogger;
   /** Builds the outbound HTTP capability bound to the run's signal. */
   http: (signal: AbortSignal) => HttpCapability;
@@ -46,7 +52,7 @@ export interface PipelineRun {
    * Builds the records capability; `renderLiteral` fills a filter literal's templates with the
    * run's data as it stands when the filter runs (earlier results included).
    */
-  records: (renderLiteral: (raw: string) => unknown) => RecordsCapability;
+  records: (accountId: string, renderLiteral: (raw: string) => unknown) => RecordsCapability;
 }
 
 const STATUS_OF: Record<string, number> = {
@@ -68,15 +74,14 @@ export function runPipeline(run: PipelineRun): PipelineOutcome | Promise<Pipelin
   const depth = run.depth ?? 1;
   const steps: StepRecord[] = [];
   const results: unknown[] = [];
-  const fail = (error: PipelineError): PipelineOutcome => ({ status: "failed", results, steps, error, data: run.data });
   if (depth > MAX_DEPTH) {
-    return fail({ code: "INTERNAL_ERROR", status: 500, message: `Pipelines may nest at most ${MAX_DEPTH} deep` });
+    return { status: "failed", results, steps, data: run.data, error: { code: "INTERNAL_ERROR", status: 500, message: `Pipelines may nest at most ${MAX_DEPTH} deep` } };
   }
   if (run.actions.length > MAX_ACTIONS) {
-    return fail({ code: "INTERNAL_ERROR", status: 500, message: `A pipeline may have at most ${MAX_ACTIONS} actions` });
+    return { status: "failed", results, steps, data: run.data, error: { code: "INTERNAL_ERROR", status: 500, message: `A pipeline may have at most ${MAX_ACTIONS} actions` } };
   }
   const timeoutMs = Math.min(run.timeoutMs, MAX_TIMEOUT_MS);
-  const state: RunState = { run, depth, steps, results, fail, guard: createRunGuard(timeoutMs, run.signal), timeoutMs };
+  const state: RunState = { run, depth, steps, results, guard: createRunGuard(timeoutMs, run.client), timeoutMs };
   let outcome: PipelineOutcome | Promise<PipelineOutcome>;
   try {
     outcome = runFrom(state, 0);
@@ -89,13 +94,17 @@ export function runPipeline(run: PipelineRun): PipelineOutcome | Promise<Pipelin
   return outcome;
 }
 
+/** The failed outcome of a run (a function, not a closure per run). */
+function fail(state: RunState, error: PipelineError): PipelineOutcome {
+  return { status: "failed", results: state.results, steps: state.steps, error, data: state.run.data };
+}
+
 /** One run as it goes. */
 interface RunState {
   run: PipelineRun;
   depth: number;
   steps: StepRecord[];
   results: unknown[];
-  fail: (error: PipelineError) => PipelineOutcome;
   guard: RunGuard;
   timeoutMs: number;
   http?: HttpCapability;
@@ -112,7 +121,7 @@ function runFrom(state: RunState, first: number): PipelineOutcome | Promise<Pipe
     const started = performance.now();
     if (guard.expired()) {
       step.status = "skipped";
-      return state.fail(timedOut(state, index));
+      return fail(state, timedOut(state, index));
     }
     let result: unknown;
     try {
@@ -181,7 +190,7 @@ class RunContext implements ActionContext {
   }
   get records() {
     const state = this.#state;
-    return (state.records ??= state.run.records((raw) => renderTemplate(raw, state.run.data)));
+    return (state.records ??= state.run.records(state.run.accountId, (raw) => renderTemplate(raw, state.run.data)));
   }
 }
 
@@ -201,12 +210,12 @@ function failStep(state: RunState, step: StepRecord, started: number, index: num
   const action = run.actions[index]!;
   if (error instanceof Aborted || (guard.expired() && isAbortError(error))) {
     step.error = { code: "TIMEOUT", message: "aborted: the endpoint timeout passed or the client went away" };
-    return state.fail(timedOut(state, index));
+    return fail(state, timedOut(state, index));
   }
   const failure = describe(error, index, action.type);
   step.error = { code: failure.code, message: failure.internalMessage };
   if (failure.code === "INTERNAL_ERROR") run.log.error("action failed", { execution_id: run.executionId, index, type: action.type, error: failure.internalMessage });
-  return state.fail({ code: failure.code, status: STATUS_OF[failure.code] ?? 500, message: failure.message, action_index: index, details: failure.details });
+  return fail(state, { code: failure.code, status: STATUS_OF[failure.code] ?? 500, message: failure.message, action_index: index, details: failure.details });
 }
 
 const timedOut = (state: RunState, index: number): PipelineError => ({

@@ -22,12 +22,17 @@ export interface RunGuard {
   dispose(): void;
 }
 
-export function createRunGuard(timeoutMs: number, clientSignal?: AbortSignal): RunGuard {
-  return new Guard(performance.now() + timeoutMs, clientSignal);
+/**
+ * `client` carries the client's signal (a Request, an AbortController); it is read only when the
+ * guard is armed. Until then nothing asynchronous runs, so there is nothing a disconnect could stop.
+ */
+export function createRunGuard(timeoutMs: number, client?: { readonly signal: AbortSignal }): RunGuard {
+  return new Guard(performance.now() + timeoutMs, client);
 }
 
 interface Armed {
   controller: AbortController;
+  clientSignal: AbortSignal | undefined;
   timer: ReturnType<typeof setTimeout>;
   aborted: Promise<never>;
   abort: () => void;
@@ -39,7 +44,7 @@ class Guard implements RunGuard {
 
   constructor(
     private readonly deadline: number,
-    private readonly clientSignal: AbortSignal | undefined,
+    private readonly client: { readonly signal: AbortSignal } | undefined,
   ) {}
 
   get signal(): AbortSignal {
@@ -47,7 +52,8 @@ class Guard implements RunGuard {
   }
 
   expired(): boolean {
-    return (this.armed ? this.armed.controller.signal.aborted : false) || this.clientSignal?.aborted === true || performance.now() >= this.deadline;
+    // Once armed, the client's signal aborts the controller; before, only the clock can end the run.
+    return (this.armed ? this.armed.controller.signal.aborted : false) || performance.now() >= this.deadline;
   }
 
   race<T>(pending: PromiseLike<T>): Promise<T> {
@@ -57,7 +63,7 @@ class Guard implements RunGuard {
   dispose(): void {
     if (!this.armed) return;
     clearTimeout(this.armed.timer);
-    this.clientSignal?.removeEventListener("abort", this.armed.abort);
+    this.armed.clientSignal?.removeEventListener("abort", this.armed.abort);
   }
 
   private arm(): Armed {
@@ -69,9 +75,10 @@ class Guard implements RunGuard {
     aborted.catch(() => {}); // observed by race(); never an unhandled rejection
     controller.signal.addEventListener("abort", () => rejectAborted(new Aborted()), { once: true });
     const timer = setTimeout(abort, Math.max(0, this.deadline - performance.now()));
-    this.clientSignal?.addEventListener("abort", abort, { once: true });
-    this.armed = { controller, timer, aborted, abort };
-    if (this.clientSignal?.aborted) abort();
+    const clientSignal = this.client?.signal;
+    clientSignal?.addEventListener("abort", abort, { once: true });
+    this.armed = { controller, clientSignal, timer, aborted, abort };
+    if (clientSignal?.aborted) abort();
     return this.armed;
   }
 }

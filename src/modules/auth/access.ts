@@ -140,7 +140,7 @@ export function createAccess({ store, usage, limiter, plans, now = Date.now }: A
 
   function planRate(subject: string, plan: string): Record<string, string> | AppError {
     const limits = plans[plan] ?? plans.free ?? { perMinute: 60, perDay: 1000 };
-    return checkRateLimit(limiter, subject, limits, (retry) => `Rate limit exceeded; retry in ${retry} s`, now());
+    return checkRateLimit(limiter, subject, limits, rateLimitMessage, now());
   }
 
   function takeUse(identity: Identity, headers: Record<string, string>): Record<string, string> | AppError {
@@ -152,6 +152,9 @@ export function createAccess({ store, usage, limiter, plans, now = Date.now }: A
     return headers;
   }
 }
+
+// Hoisted: an arrow written in the call would be a new function object on every request.
+const rateLimitMessage = (retry: number) => `Rate limit exceeded; retry in ${retry} s`;
 
 const WHITESPACE = /\s/;
 

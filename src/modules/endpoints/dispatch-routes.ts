@@ -46,7 +46,7 @@ export function dispatchNativeRoutes(dispatch: ReturnType<typeof createDispatche
           request,
           slug: slug.includes("%") ? decodeURIComponent(slug) : slug,
           rest: slash < 0 ? "" : tail.slice(slash + 1),
-          socketIp: () => server.requestIP(request)?.address,
+          server,
           requestId,
           access: { path, start },
         });
@@ -84,7 +84,7 @@ export function dispatchRoutes(
       { detail: { tags: ["endpoints"], summary: "OpenAPI 3 document of the account's custom endpoints", security: [{ bearer: [] }] } },
     )
     .all(DISPATCH_ROUTE, ({ request, params, server }) =>
-      dispatch({ request, slug: params.slug, rest: params["*"] ?? "", socketIp: () => server?.requestIP(request)?.address }),
+      dispatch({ request, slug: params.slug, rest: params["*"] ?? "", server }),
       { detail: { hide: true } },
     );
 }

@@ -6,6 +6,7 @@
  * Nothing after a failing step runs. Every call gets X-Execution-Id; every call that reached an
  * endpoint and got past authentication is recorded (per its history policy) off the request path.
  */
+import type { Server } from "bun";
 import { AppError, badRequest, forbidden, methodNotAllowed, notFound } from "../../http/errors";
 import { bodyKind, decodeBody, decodeUtf8, mayHaveBody, readBodyBytes } from "../../http/body";
 import { writeAccessLine } from "../../http/core";
@@ -50,8 +51,11 @@ export interface DispatchInput {
   request: Request;
   slug: string;
   rest: string;
-  /** The socket's peer address, asked for only when needed (a call refused earlier never does). */
-  socketIp: () => string | undefined;
+  /**
+   * The listening server, asked for the socket's peer address only when needed (a call refused
+   * earlier never does); absent in-process. Passed as it is: a closure would be one more object per call.
+   */
+  server?: Pick<Server<unknown>, "requestIP"> | null;
   /** Sent back as X-Request-Id (the framework route sets it itself). */
   requestId?: string;
   /**
@@ -104,6 +108,8 @@ const NO_CALLER = Object.freeze({});
 
 export function createDispatcher(deps: DispatchDeps) {
   const { endpoints, store, accounts, access, clientIps, recorder, logger } = deps;
+  // One function for every run (the run passes its account): not a closure per call.
+  const recordsFor = (accountId: string, renderLiteral: (raw: string) => unknown) => createRecordsCapability(deps.records, accountId, renderLiteral);
 
   /**
    * A refusal in steps 1-6 (bad keys, unknown paths, limits) is answered synchronously, with no
@@ -170,7 +176,7 @@ export function createDispatcher(deps: DispatchDeps) {
     if (account.active !== 1) return failure(call, forbidden("Account is disabled"));
     // 4. signature: definitions with a signature cannot be saved until credentials exist.
     // 5. IP allowlist
-    const ip = clientIps.compute(request, call.input.socketIp());
+    const ip = clientIps.compute(request, call.input.server?.requestIP(request)?.address);
     call.ip = ip;
     if (identity) access.checkIp(identity, ip);
     // 6. rate limit: every authenticated call counts; anonymous calls count per client address.
@@ -218,10 +224,11 @@ export function createDispatcher(deps: DispatchDeps) {
         data,
         executionId: call.executionId,
         timeoutMs: endpoint.def.timeout_ms,
-        signal: request.signal,
+        client: request,
         log: logger,
         http: deps.createHttp,
-        records: (renderLiteral) => createRecordsCapability(deps.records, account.id, renderLiteral),
+        accountId: account.id,
+        records: recordsFor,
       });
       // A pipeline of synchronous actions answers at once; awaiting it anyway would cost a turn.
       if (outcome instanceof Promise) outcome = await outcome;
