@@ -9,7 +9,7 @@
 import { BoundedCache } from "./bounded-cache.ts";
 import { compileText } from "./environment.ts";
 import { currentNow, HELPERS } from "./helpers.ts";
-import { lookupOwn } from "./lookup.ts";
+import { compileLookup } from "./lookup.ts";
 import { wholeValuePath, type Segment } from "./paths.ts";
 
 /** Renders one string leaf. */
@@ -41,15 +41,16 @@ function build(source: string): LeafRenderer {
 }
 
 function wholeValue(path: Segment[]): LeafRenderer {
+  const lookup = compileLookup(path);
   if (path.length === 1 && path[0] === "now") {
     // `{{now}}` is the request's time when the data carries one, else the clock (as the `now` helper).
     return (data) => {
-      const own = lookupOwn(data, path);
+      const own = lookup(data);
       return own === undefined ? currentNow(data) : own;
     };
   }
   return (data) => {
-    const value = lookupOwn(data, path);
+    const value = lookup(data);
     return value === undefined ? null : value;
   };
 }

@@ -8,6 +8,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { toText } from "./helpers.ts";
+import { compileLookup, lookupOwn } from "./lookup.ts";
 import { compileTemplate, renderTemplate } from "./template.ts";
 
 const hostileString = fc.oneof(
@@ -85,6 +86,42 @@ describe("prototype names never resolve", () => {
         expect(renderTemplate(`<{{this.obj.${path}}}>`, data)).toBe("<>");
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe("compiled lookups and object renderers (code built from names)", () => {
+  // Names and keys are written into generated code; whatever they hold must stay data.
+  const nameArb = fc.stringMatching(/^[A-Za-z_$][A-Za-z0-9_$-]{0,12}$/);
+  const segmentArb = fc.oneof(nameArb, fc.integer({ min: 0, max: 999_999_999 }));
+
+  test("compileLookup answers exactly as lookupOwn", () => {
+    const valueArb = fc.letrec<{ v: unknown }>((tie) => ({
+      v: fc.oneof({ maxDepth: 3 }, fc.jsonValue(), fc.array(tie("v"), { maxLength: 3 }), fc.dictionary(nameArb, tie("v"), { maxKeys: 4 })),
+    })).v;
+    fc.assert(
+      fc.property(fc.array(segmentArb, { minLength: 1, maxLength: 4 }), valueArb, (path, value) => {
+        // Put the value where the path leads, half the time, so hits are tested as much as misses.
+        let root: unknown = value;
+        for (let i = path.length - 1; i >= 0; i--) root = typeof path[i] === "number" ? Object.assign([], { [path[i]!]: root }) : { [path[i]!]: root };
+        for (const data of [root, value, { fn: () => 1 }, "text"]) expect(compileLookup(path)(data)).toBe(lookupOwn(data, path));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test("object templates with any keys render every key as given", () => {
+    const keyArb = fc.oneof(fc.string({ unit: "binary", maxLength: 8 }), fc.constantFrom('"', "\\", "'", "`", "${x}", "};throw 1;({", "\u2028", "0", "10", "constructor", "toString", "__proto__"));
+    fc.assert(
+      fc.property(fc.uniqueArray(keyArb, { maxLength: 6 }), hostileValue, (keys, v) => {
+        const source: Record<string, unknown> = {};
+        for (const key of keys) Object.defineProperty(source, key, { value: "{{v}}", enumerable: true, writable: true, configurable: true });
+        const out = compileTemplate(source).render({ v }) as Record<string, unknown>;
+        expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+        expect(Object.keys(out)).toEqual(Object.keys(source));
+        for (const key of keys) expect(Object.getOwnPropertyDescriptor(out, key)?.value).toBe(v === undefined ? null : v);
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -29,18 +29,19 @@ type Render = (data: unknown) => unknown;
  * @throws TemplateError naming the leaf path of the first bad string (e.g. `body.total`).
  */
 export function compileTemplate(source: unknown): CompiledTemplate {
-  return { render: compileNode(source, "", 0) };
+  return { render: compileNode(source, "", 0, true) };
 }
 
 /** Compiles and renders in one go (cached per string leaf, so repeated calls stay cheap). */
 export function renderTemplate(source: unknown, data: unknown): unknown {
-  return compileNode(source, "", 0)(data);
+  // Without generated code: it would be built anew on every call.
+  return compileNode(source, "", 0, false)(data);
 }
 
 /** Save-time validation: the first problem and where it is, without throwing. */
 export function checkTemplate(source: unknown): TemplateCheck {
   try {
-    compileNode(source, "", 0);
+    compileNode(source, "", 0, false);
     return { ok: true };
   } catch (err) {
     if (err instanceof TemplateError) return { ok: false, message: err.message, path: err.path };
@@ -48,17 +49,19 @@ export function checkTemplate(source: unknown): TemplateCheck {
   }
 }
 
-function compileNode(source: unknown, path: string, depth: number): Render {
+/** `literals`: build objects through generated code (worth it for a template compiled once and kept). */
+function compileNode(source: unknown, path: string, depth: number, literals: boolean): Render {
   if (typeof source === "string") return compileString(source, path);
   if (source === null || typeof source !== "object") return () => source;
   if (depth >= MAX_TEMPLATE_DEPTH) throw new TemplateError(`template nests deeper than ${MAX_TEMPLATE_DEPTH} levels`, path);
   if (Array.isArray(source)) {
-    const items = source.map((item, i) => compileNode(item, `${path}[${i}]`, depth + 1));
+    const items = source.map((item, i) => compileNode(item, `${path}[${i}]`, depth + 1, literals));
     return (data) => items.map((render) => render(data));
   }
   const proto = Object.getPrototypeOf(source);
   if (proto !== Object.prototype && proto !== null) return () => source; // Dates and the like are values, not templates
-  const entries = Object.entries(source).map(([key, value]) => [key, compileNode(value, path ? `${path}.${key}` : key, depth + 1)] as const);
+  const entries = Object.entries(source).map(([key, value]) => [key, compileNode(value, path ? `${path}.${key}` : key, depth + 1, literals)] as const);
+  if (literals && entries.length <= MAX_LITERAL_KEYS && !Object.hasOwn(source, "__proto__")) return objectLiteral(entries);
   return (data) => {
     const out: Record<string, unknown> = {};
     for (const [key, render] of entries) {
@@ -68,6 +71,21 @@ function compileNode(source: unknown, path: string, depth: number): Render {
     }
     return out;
   };
+}
+
+/** Objects with at most this many keys are built by one object literal (see objectLiteral). */
+const MAX_LITERAL_KEYS = 32;
+
+/**
+ * Renders an object through a function compiled to return one object literal with the keys
+ * written in: the engine then builds every answer with one shape, where assigning keys one by one
+ * in a loop looks each up afresh. Keys are emitted as JSON string literals (no key can become
+ * code), and `__proto__` never comes here: as a literal key it would set the prototype.
+ */
+function objectLiteral(entries: readonly (readonly [string, Render])[]): Render {
+  const fields = entries.map(([key], i) => `${JSON.stringify(key)}: r[${i}](data)`).join(",\n");
+  const factory = new Function("r", `"use strict";\nreturn function render(data) {\nreturn {\n${fields}\n};\n};`);
+  return factory(entries.map(([, render]) => render)) as Render;
 }
 
 function compileString(source: string, path: string): Render {
