@@ -75,10 +75,10 @@ export function runPipeline(run: PipelineRun): PipelineOutcome | Promise<Pipelin
   const steps: StepRecord[] = [];
   const results: unknown[] = [];
   if (depth > MAX_DEPTH) {
-    return { status: "failed", results, steps, data: run.data, error: { code: "INTERNAL_ERROR", status: 500, message: `Pipelines may nest at most ${MAX_DEPTH} deep` } };
+    return failed(run, results, steps, { code: "INTERNAL_ERROR", status: 500, message: `Pipelines may nest at most ${MAX_DEPTH} deep` });
   }
   if (run.actions.length > MAX_ACTIONS) {
-    return { status: "failed", results, steps, data: run.data, error: { code: "INTERNAL_ERROR", status: 500, message: `A pipeline may have at most ${MAX_ACTIONS} actions` } };
+    return failed(run, results, steps, { code: "INTERNAL_ERROR", status: 500, message: `A pipeline may have at most ${MAX_ACTIONS} actions` });
   }
   const timeoutMs = Math.min(run.timeoutMs, MAX_TIMEOUT_MS);
   const state: RunState = { run, depth, steps, results, guard: createRunGuard(timeoutMs, run.client), timeoutMs };
@@ -94,9 +94,13 @@ export function runPipeline(run: PipelineRun): PipelineOutcome | Promise<Pipelin
   return outcome;
 }
 
-/** The failed outcome of a run (a function, not a closure per run). */
+/** The failed outcome of a run (functions, not a closure per run). */
+function failed(run: PipelineRun, results: unknown[], steps: StepRecord[], error: PipelineError): PipelineOutcome {
+  return { status: "failed", results, steps, error, data: run.data };
+}
+
 function fail(state: RunState, error: PipelineError): PipelineOutcome {
-  return { status: "failed", results: state.results, steps: state.steps, error, data: state.run.data };
+  return failed(state.run, state.results, state.steps, error);
 }
 
 /** One run as it goes. */
