@@ -63,6 +63,12 @@ const view = (row: Row) => ({
   ...JSON.parse(row.data),
 });
 
+/** The bare echo: parse the JSON body, answer `{echo, n}` (also what instructions.ts counts against). */
+export async function bareEcho(request: Request): Promise<Response> {
+  const body = (await request.json()) as { msg?: unknown; n?: unknown };
+  return Response.json({ echo: body.msg, n: body.n });
+}
+
 let counter = 0;
 const newId = () => `rec_${Date.now().toString(36)}${(counter++).toString(36).padStart(8, "0")}`;
 
@@ -80,10 +86,7 @@ if (import.meta.main) {
 
   let fetch: (request: Request) => Response | Promise<Response>;
   if (mode === "echo") {
-    fetch = async (request) => {
-      const body = (await request.json()) as { msg?: unknown; n?: unknown };
-      return Response.json({ echo: body.msg, n: body.n });
-    };
+    fetch = bareEcho;
   } else if (mode === "insert") {
     const insert = db!.prepare<Row, [string, string, number]>(
       `INSERT INTO "rec_bench" (id, data, created_at, updated_at) VALUES (?1, ?2, ?3, ?3) RETURNING seq, id, data, created_at, updated_at`,

@@ -35,6 +35,7 @@ import { customerId, RECORDS_PER_CUSTOMER, type BaselineMode } from "./baseline"
 import { BASELINE, coldStart, cpuTime, cpuUsed, MAIN, ROOT, rssMb, spawnListening, type Child, type CpuTime } from "./proc";
 import { checkBudgets, markdown, type Budget, type Miss, type Row } from "./report";
 import { ADMIN, CREATE_COLLECTION, measureIndexedQuery, prepareBenchDir, QUERY_COLLECTION, QUERY_FILTER } from "./seed";
+import { BASE, ECHO_BODY, echoEndpoint } from "./scenarios";
 import { findWrk, runWrk, WRK_MISSING, type WrkRequest, type WrkResult } from "./wrk";
 
 // ---- options ---------------------------------------------------------------------------------
@@ -106,21 +107,8 @@ function machine() {
 }
 
 // ---- scenarios ---------------------------------------------------------------------------------
-const BASE = "/api/v1/x/default/bench";
-const ECHO_BODY = JSON.stringify({ msg: "hello", n: 1 });
 const CREATE_BODY = JSON.stringify({ customer_id: "c_42", total: 99.5, status: "open" });
 const POOL = 1000;
-
-const echoEndpoint = (path: string, history: "all" | "none") => ({
-  name: `bench echo (history ${history})`,
-  path,
-  method: "POST",
-  auth_required: true,
-  condition: "@is_authenticated() and request.body.n >= 0",
-  actions: [{ type: "transform", config: { template: { echo: "{{request.body.msg}}", n: "{{request.body.n}}" } } }],
-  response_template: { status: 200, body: "{{actions[0].result}}" },
-  history,
-});
 
 const ENDPOINTS = [
   echoEndpoint("/bench/echo", "all"),

@@ -1,0 +1,193 @@
+#!/usr/bin/env bun
+/**
+ * Instructions per echo call, counted by callgrind: a repeatable measure of the request thread's
+ * own work, for comparing two versions of the code on a machine whose wrk numbers drift (they
+ * move ±30% with the VM; the same count comes back within a few per cent).
+ *
+ *   bun scripts/bench/instructions.ts [--calls N] [--warm N] [--only bare,echo_nohist,echo] [--json]
+ *
+ * For each target it runs this script again under
+ * `valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes`. The inner run builds the
+ * product in-process on a temporary data dir (same services as `serve`, the history writer on its
+ * own thread), creates a key and the bench's echo endpoints through the API, then calls the
+ * dispatcher's native route (what Bun's router calls on a listening server) with fresh Requests:
+ * `--warm` calls to let the JIT settle, then `--calls` calls with collection switched on by
+ * `callgrind_control`. The main thread's instruction total, divided by the calls, is printed
+ * next to the bare echo of baseline.ts called the same way.
+ *
+ * `echo` (history on) is not counted by default: valgrind runs the code ~50 times slower, so the
+ * history sink's 2 ms timer hands over a slice every call or two instead of every ~50 calls, and
+ * the per-slice work (JSON text, postMessage) is counted many times over.
+ *
+ * What it leaves out: the socket, the HTTP parser and the response writer (the same for the bare
+ * echo and the product), other threads (history writer, JIT, GC helpers) and time spent waiting
+ * for a core. Use `bun run bench` for what a client sees.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bareEcho } from "./baseline";
+import { BASE, ECHO_BODY, echoEndpoint } from "./scenarios";
+
+const TARGETS = ["bare", "echo", "echo_nohist"] as const;
+type Target = (typeof TARGETS)[number];
+const PATHS: Record<Exclude<Target, "bare">, string> = { echo: "/echo", echo_nohist: "/echo-nohist" };
+
+const argv = process.argv.slice(2);
+const valueOf = (flag: string) => {
+  const i = argv.indexOf(flag);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const calls = Number(valueOf("--calls") ?? 20_000);
+const warm = Number(valueOf("--warm") ?? 20_000);
+const inner = valueOf("--inner") as Target | undefined;
+
+if (inner) await measure(inner);
+else await main();
+
+/** The outer run: one valgrind run per target, then the table. */
+async function main() {
+  const only = (valueOf("--only")?.split(",") ?? ["bare", "echo_nohist"]) as Target[];
+  for (const t of only) {
+    if (!TARGETS.includes(t)) {
+      console.error(`instructions: unknown target ${t} (${TARGETS.join(", ")})`);
+      process.exit(2);
+    }
+  }
+  if (Bun.spawnSync(["which", "valgrind"]).exitCode !== 0) {
+    console.error("instructions: valgrind is missing (Debian: apt-get install valgrind)");
+    process.exit(2);
+  }
+  const perCall: Partial<Record<Target, number>> = {};
+  for (const target of only) {
+    const dir = mkdtempSync(join(tmpdir(), "sb-instr-"));
+    try {
+      process.stderr.write(`instructions: ${target} (${warm} warm-up + ${calls} counted calls under callgrind)...\n`);
+      const run = Bun.spawnSync(
+        [
+          "valgrind",
+          "--tool=callgrind",
+          "--instr-atstart=no",
+          "--separate-threads=yes",
+          // The JIT rewrites code in place: without this valgrind would run stale translations.
+          "--smc-check=all-non-file",
+          `--callgrind-out-file=${join(dir, "cg.%p")}`,
+          process.execPath,
+          import.meta.path,
+          "--inner",
+          target,
+          "--calls",
+          String(calls),
+          "--warm",
+          String(warm),
+        ],
+        { stdout: "pipe", stderr: "pipe", env: { ...process.env, NODE_ENV: "production" } },
+      );
+      const out = run.stdout.toString();
+      if (run.exitCode !== 0 || !out.includes("counted")) {
+        console.error(`instructions: ${target} failed (exit ${run.exitCode})\n${out}\n${run.stderr.toString().slice(-3000)}`);
+        process.exit(1);
+      }
+      perCall[target] = Math.round(mainThreadInstructions(dir) / calls);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  if (argv.includes("--json")) {
+    console.log(JSON.stringify({ bun: Bun.version, warm, calls, perCall }));
+    return;
+  }
+  console.log(`Main-thread instructions per call (${warm} warm-up, ${calls} counted; Bun ${Bun.version})\n`);
+  console.log("| Target | Instructions per call |\n|---|--:|");
+  for (const [target, n] of Object.entries(perCall)) console.log(`| ${target} | ${n.toLocaleString("en-US")} |`);
+}
+
+/** The `totals:` instruction count of the main thread's file (`cg.<pid>-01`). */
+function mainThreadInstructions(dir: string): number {
+  const file = readdirSync(dir).find((name) => name.endsWith("-01"));
+  if (!file) throw new Error(`no main-thread callgrind file in ${dir}: ${readdirSync(dir).join(", ")}`);
+  const text = readFileSync(join(dir, file), "utf8");
+  const total = /^totals:\s+(\d+)/m.exec(text);
+  if (!total) throw new Error(`no totals line in ${file}`);
+  return Number(total[1]);
+}
+
+async function callgrind(state: "on" | "off") {
+  const control = Bun.spawn(["callgrind_control", "-i", state, String(process.pid)], { stdout: "ignore", stderr: "inherit" });
+  if ((await control.exited) !== 0) throw new Error(`callgrind_control -i ${state} failed`);
+}
+
+/** The inner run, under valgrind: set up, warm up, count. */
+async function measure(target: Target) {
+  const { handler, auth, cleanup } = target === "bare" ? { handler: bareEcho, auth: {}, cleanup: () => {} } : await product(PATHS[target]);
+  const url = target === "bare" ? "http://127.0.0.1/" : `http://127.0.0.1${BASE}${PATHS[target]}`;
+  const headers = { "content-type": "application/json", "content-length": String(Buffer.byteLength(ECHO_BODY)), ...auth };
+  const once = async () => {
+    const response = handler(new Request(url, { method: "POST", headers, body: ECHO_BODY }));
+    return response instanceof Promise ? await response : response;
+  };
+  const first = await once();
+  const body = (await first.json()) as { echo?: unknown };
+  if (first.status !== 200 || body.echo !== "hello") throw new Error(`${target} answered ${first.status} ${JSON.stringify(body)}`);
+  const loop = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      await once();
+      // A server serves each request in a turn of its own: let timers (log and history flushes) run.
+      if ((i & 63) === 63) await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  await loop(warm);
+  await callgrind("on");
+  await loop(calls);
+  await callgrind("off");
+  console.log(`counted ${calls} calls`);
+  cleanup();
+  process.exit(0);
+}
+
+/** The product in-process: the dispatcher's native route, as Bun's router calls it. */
+async function product(path: string) {
+  const { createApp } = await import("../../src/app");
+  const { loadConfig } = await import("../../src/config");
+  const { migrate } = await import("../../src/db/migrate");
+  const { DATABASE_FILE, openDatabase } = await import("../../src/db/open");
+  const { createLogger } = await import("../../src/log");
+  const { bootstrap } = await import("../../src/modules/accounts/bootstrap");
+  const { DISPATCH_ROUTE, dispatchNativeRoutes } = await import("../../src/modules/endpoints/dispatch-routes");
+  const { createServices } = await import("../../src/services");
+  const { ADMIN } = await import("./seed");
+
+  const dir = mkdtempSync(join(tmpdir(), "sb-instr-data-"));
+  const config = loadConfig({ "data-dir": dir }, {});
+  const db = openDatabase(join(dir, DATABASE_FILE));
+  migrate(db.sqlite);
+  // The access log goes to stderr as on a server (the outer run discards it): part of the cost.
+  const logger = createLogger({ format: "json" });
+  const services = createServices({ config, db, logger });
+  await bootstrap({ ...services, logger, adminEmail: ADMIN.email, adminPassword: ADMIN.password });
+  const app = createApp({ config, db, logger }, services);
+  const api = async (route: string, token: string | undefined, body: unknown) => {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const response = await app.handle(new Request(`http://127.0.0.1${route}`, { method: "POST", headers, body: JSON.stringify(body) }));
+    const json = (await response.json()) as { data?: Record<string, unknown> };
+    if (!response.ok) throw new Error(`${route}: ${response.status} ${JSON.stringify(json)}`);
+    return json.data!;
+  };
+  const session = (await api("/api/v1/auth/login", undefined, ADMIN)).token as string;
+  const key = (await api("/api/v1/keys", session, { name: "instructions" })).key as string;
+  await api("/api/v1/endpoints", key, echoEndpoint(`/bench${path}`, path === "/echo" ? "all" : "none"));
+
+  const route = dispatchNativeRoutes(services.dispatch, logger, config.bodyLimitBytes)[DISPATCH_ROUTE];
+  // The peer address, as a listening server's requestIP gives it.
+  const server = { requestIP: () => ({ address: "127.0.0.1", family: "IPv4", port: 40000 }) } as never;
+  return {
+    handler: (request: Request) => route(request, server),
+    auth: { authorization: `Bearer ${key}` },
+    cleanup() {
+      services.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
