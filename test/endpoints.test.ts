@@ -201,6 +201,27 @@ describe("dispatch order: each failing step stops everything after it", () => {
     await remove(ep.id);
   });
 
+  test("the native route's X-Request-Id shares the execution id's random part, or is the caller's own", async () => {
+    const ep = await define({ name: "ids", path: "/ids", method: "GET", actions: [{ type: "count_calls" }] });
+    const route = dispatchNativeRoutes(t.services.dispatch, t.logger, t.config.bodyLimitBytes)[DISPATCH_ROUTE];
+    const socket = { requestIP: () => ({ address: "127.0.0.1", family: "IPv4", port: 1 }) } as never;
+    const send = async (headers: Record<string, string>) => await route(new Request("http://localhost/api/v1/x/default/ids", { headers: { authorization: `Bearer ${admin}`, ...headers } }), socket);
+    const logged = t.logger.lines.length;
+    const own = await send({});
+    expect(own.status).toBe(200);
+    const executionId = own.headers.get("x-execution-id")!;
+    expect(executionId).toMatch(/^exe_[0-9a-z]{26}$/);
+    expect(own.headers.get("x-request-id")).toBe(`req_${executionId.slice(4)}`);
+    // Two calls never share ids.
+    expect((await send({})).headers.get("x-execution-id")).not.toBe(executionId);
+    const traced = await send({ "x-request-id": "trace-42" });
+    expect(traced.headers.get("x-request-id")).toBe("trace-42");
+    expect(traced.headers.get("x-execution-id")).toMatch(/^exe_/);
+    const access = t.logger.lines.slice(logged).map((line) => JSON.parse(line)).filter((line) => line.msg === "http");
+    expect(access.map((line) => line.request_id)).toEqual([`req_${executionId.slice(4)}`, expect.stringMatching(/^req_/), "trace-42"]);
+    await remove(ep.id);
+  });
+
   test("401 without or with a bad token; 403 for a manage-only key or another account's token", async () => {
     const ep = await define({ name: "private", path: "/private", method: "GET", actions: [{ type: "count_calls" }] });
     const before = calls.count;
@@ -285,6 +306,13 @@ describe("dispatch order: each failing step stops everything after it", () => {
     expect(spent.json.error).toMatchObject({ code: "RATE_LIMITED", message: "This API key has no remaining uses" });
     expect(spent.headers.get("x-execution-id")).toStartWith("exe_");
     expect(calls.count).toBe(before + 2);
+    // On an unlimited plan (no X-RateLimit-* headers at all), the count still comes back.
+    const unlimited = (await t.request("POST", "/api/v1/keys", { token: admin, body: { name: "metered, unlimited", remaining: 1, plan: "unlimited" } })).json.data.key;
+    const once = await call("POST", "/metered", { token: unlimited, body: {} });
+    expect(once.status).toBe(200);
+    expect(once.headers.get("x-key-remaining")).toBe("0");
+    expect(once.headers.get("x-ratelimit-limit")).toBeNull();
+    expect((await call("POST", "/metered", { token: unlimited, body: {} })).status).toBe(429);
   });
 
   test("400 from body_schema names the failing path; nothing runs", async () => {

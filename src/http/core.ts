@@ -43,10 +43,15 @@ export function requestId(request: Request): string | undefined {
 // A caller-supplied id is kept for tracing across proxies only when it is short and plain.
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/** The caller's own `X-Request-Id`, when it is plain enough to keep. */
+export function callerRequestId(request: Request): string | undefined {
+  const incoming = request.headers.get("x-request-id");
+  return incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : undefined;
+}
+
 /** The id a request is known by: the caller's plain `X-Request-Id`, or a new one. */
 export function requestIdFor(request: Request): string {
-  const incoming = request.headers.get("x-request-id");
-  return incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : newId("req");
+  return callerRequestId(request) ?? newId("req");
 }
 
 /** Gives a request its id (a caller's plain one is kept) and starts its clock. */

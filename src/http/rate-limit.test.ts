@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { AppError } from "./errors";
-import { checkRateLimit, createMemoryRateLimiter, DEFAULT_PLANS, enforceRateLimit, parsePlans, rateLimitHeaders, type RateLimitWindowLimits } from "./rate-limit";
+import { checkRateLimit, createMemoryRateLimiter, DEFAULT_PLANS, NO_RATE_LIMIT_HEADERS, enforceRateLimit, parsePlans, rateLimitHeaders, type RateLimitWindowLimits } from "./rate-limit";
 
 // 2025-03-10 12:00:30 UTC: half a minute in, so the minute resets in exactly 30 s.
 const T = Date.UTC(2025, 2, 10, 12, 0, 30);
@@ -112,7 +112,11 @@ describe("createMemoryRateLimiter", () => {
     for (let i = 0; i < 1000; i++) {
       expect(limiter.hit("key", DEFAULT_PLANS.unlimited!, T)).toEqual({ allowed: true, limit: 0, remaining: 0, resetAt: 0, retryAfterSeconds: 0 });
     }
-    expect(rateLimitHeaders(limiter.hit("key", DEFAULT_PLANS.unlimited!, T))).toEqual({});
+    const none = rateLimitHeaders(limiter.hit("key", DEFAULT_PLANS.unlimited!, T));
+    expect(none).toEqual({});
+    // Shared by every unlimited call, so nobody may write to it.
+    expect(none).toBe(NO_RATE_LIMIT_HEADERS);
+    expect(Object.isFrozen(none)).toBe(true);
     expect(limiter.size).toBe(0);
   });
 

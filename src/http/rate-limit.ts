@@ -47,6 +47,15 @@ const DAY_MS = 86_400_000;
 // Stale subjects removed per new subject: enough to outpace growth, small enough to stay O(1).
 const PRUNE_BATCH = 4;
 
+/**
+ * The headers of an unlimited plan: none. One shared frozen object, so an unlimited call builds
+ * nothing; a caller adding a header of its own must copy it first.
+ */
+export const NO_RATE_LIMIT_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/** True when neither window has a limit: nothing to count or announce. */
+export const isUnlimited = (limits: RateLimitWindowLimits) => limits.perMinute === null && limits.perDay === null;
+
 /** What an unlimited plan gets: allowed, and no rate-limit headers (see `rateLimitHeaders`). */
 const UNLIMITED: RateLimitResult = Object.freeze({ allowed: true, limit: 0, remaining: 0, resetAt: 0, retryAfterSeconds: 0 });
 
@@ -87,7 +96,7 @@ export function createMemoryRateLimiter(options: { maxSubjects?: number; now?: (
 
     hit(subject, limits, now = clock()) {
       const { perMinute, perDay } = limits;
-      if (perMinute === null && perDay === null) return UNLIMITED;
+      if (isUnlimited(limits)) return UNLIMITED;
       const minute = Math.floor(now / MINUTE_MS);
       const day = Math.floor(now / DAY_MS);
 
@@ -148,7 +157,7 @@ export function createMemoryRateLimiter(options: { maxSubjects?: number; now?: (
  */
 export function rateLimitHeaders(result: RateLimitResult): Record<string, string> {
   // resetAt is 0 only for the unlimited result: every real window ends after the epoch.
-  if (result.resetAt === 0) return {};
+  if (result.resetAt === 0) return NO_RATE_LIMIT_HEADERS;
   const headers: Record<string, string> = {
     "X-RateLimit-Limit": String(result.limit),
     "X-RateLimit-Remaining": String(result.remaining),

@@ -8,7 +8,7 @@
  */
 import { shareRefusal } from "../../http/envelope";
 import { AppError, forbidden, unauthorized } from "../../http/errors";
-import { checkRateLimit, type RateLimiter, type RateLimitWindowLimits } from "../../http/rate-limit";
+import { checkRateLimit, isUnlimited, NO_RATE_LIMIT_HEADERS, type RateLimiter, type RateLimitWindowLimits } from "../../http/rate-limit";
 import type { Scope } from "../../principal";
 import { constantTimeEqual, sha256Hex } from "../../secrets";
 import type { UsageRecorder } from "../keys/usage";
@@ -140,6 +140,8 @@ export function createAccess({ store, usage, limiter, plans, now = Date.now }: A
 
   function planRate(subject: string, plan: string): Record<string, string> | AppError {
     const limits = plans[plan] ?? plans.free ?? { perMinute: 60, perDay: 1000 };
+    // Nothing to count: not even the clock is read.
+    if (isUnlimited(limits)) return NO_RATE_LIMIT_HEADERS;
     return checkRateLimit(limiter, subject, limits, rateLimitMessage, now());
   }
 
@@ -148,8 +150,8 @@ export function createAccess({ store, usage, limiter, plans, now = Date.now }: A
     const interval = identity.refillInterval ? (REFILL_INTERVAL_MS[identity.refillInterval] ?? null) : null;
     const left = store.takeKeyUse(keyId, now(), interval);
     if (left === null) return new AppError("RATE_LIMITED", "This API key has no remaining uses", { headers, details: { remaining: 0 } });
-    headers["X-Key-Remaining"] = String(left);
-    return headers;
+    // An unlimited plan's headers are shared and frozen.
+    return { ...headers, "X-Key-Remaining": String(left) };
   }
 }
 

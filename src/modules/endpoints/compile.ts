@@ -5,10 +5,11 @@
  */
 import { CONDITION_ROOTS, compileCondition, standardFunctions, type CompiledCondition } from "../../expr";
 import type { PipelineAction } from "../../engine/pipeline";
-import { compileTemplate, type CompiledTemplate } from "../../templates";
+import { compileTemplate } from "../../templates";
 import { validateRenderedConfig } from "../plugins/config-check";
 import type { PluginRegistry } from "../plugins/registry";
 import { compileBodySchema, type BodyProblem } from "./body-schema";
+import { compileResponse, type CompiledResponse } from "./respond";
 import { rowToDefinition } from "./definition";
 import { parsePath, type Segment } from "./path";
 import type { EndpointDefinition } from "./schemas";
@@ -21,7 +22,8 @@ export interface CompiledEndpoint {
   segments: Segment[];
   condition: CompiledCondition | null;
   actions: PipelineAction[];
-  response: CompiledTemplate | null;
+  /** The answer from the run's data; null: 200 with the last action's result. */
+  response: CompiledResponse | null;
   validateBody: ((body: unknown) => BodyProblem[]) | null;
 }
 
@@ -44,15 +46,17 @@ export function compileEndpoint(row: EndpointRow, registry: PluginRegistry): Com
       const rawKeys = new Set(plugin.definition.filters ?? []);
       const raw = Object.fromEntries(Object.entries(action.config).filter(([key]) => rawKeys.has(key)));
       const template = compileTemplate(Object.fromEntries(Object.entries(action.config).filter(([key]) => !rawKeys.has(key))));
+      // Rendering builds a new object each time, so without raw keys it is the config as it is.
+      const hasRaw = Object.keys(raw).length > 0;
       return {
         type: action.type,
         name: action.name,
         run: plugin.definition.run,
-        render: (data) => ({ ...(template.render(data) as Record<string, unknown>), ...raw }),
+        render: hasRaw ? (data) => ({ ...(template.render(data) as Record<string, unknown>), ...raw }) : (data) => template.render(data) as Record<string, unknown>,
         check: (config) => validateRenderedConfig(plugin, config),
       };
     }),
-    response: def.response_template ? compileTemplate(def.response_template) : null,
+    response: def.response_template ? compileResponse(def.response_template) : null,
     validateBody: def.body_schema ? compileBodySchema(def.body_schema) : null,
   };
 }

@@ -7,9 +7,10 @@ import type { Server } from "bun";
 import { Elysia } from "elysia";
 import { checkDeclaredLength } from "../../http/body";
 import type { ClientIpResolver } from "../../http/client-ip";
-import { pathOf, requestIdFor, writeAccessLine } from "../../http/core";
+import { callerRequestId, pathOf, writeAccessLine } from "../../http/core";
 import { errorJson } from "../../http/envelope";
 import { AppError, badRequest, forbidden, internalError, notFound } from "../../http/errors";
+import { newId } from "../../ids";
 import type { Logger } from "../../log";
 import type { Access } from "../auth/access";
 import { admitIdentity } from "../auth/guard";
@@ -33,7 +34,8 @@ export function dispatchNativeRoutes(dispatch: ReturnType<typeof createDispatche
   return {
     [DISPATCH_ROUTE]: (request: Request, server: Server<unknown>): Response | Promise<Response> => {
       const start = performance.now();
-      const requestId = requestIdFor(request);
+      // Without the caller's own, the dispatcher derives the id from the call's execution id.
+      const requestId = callerRequestId(request);
       const path = pathOf(request.url);
       try {
         checkDeclaredLength(request, bodyLimitBytes);
@@ -54,8 +56,9 @@ export function dispatchNativeRoutes(dispatch: ReturnType<typeof createDispatche
         // A bad %-escape in the slug is the caller's; anything else that escaped the dispatcher is ours.
         const appError = error instanceof AppError ? error : error instanceof URIError ? badRequest("Malformed request path") : internalError(error);
         if (appError.status >= 500) logger.error("dispatch failed", { request_id: requestId, error: String((error as Error)?.stack ?? error) });
-        writeAccessLine(logger, request.method, path, appError.status, start, requestId);
-        return new Response(errorJson(appError), { status: appError.status, headers: { "content-type": "application/json", "x-request-id": requestId } });
+        const id = requestId ?? newId("req");
+        writeAccessLine(logger, request.method, path, appError.status, start, id);
+        return new Response(errorJson(appError), { status: appError.status, headers: { "content-type": "application/json", "x-request-id": id } });
       }
     },
   };

@@ -9,6 +9,7 @@
 import type { Server } from "bun";
 import { AppError, badRequest, forbidden, methodNotAllowed, notFound } from "../../http/errors";
 import { bodyKind, decodeBody, decodeUtf8, mayHaveBody, readBodyBytes } from "../../http/body";
+import { NO_RATE_LIMIT_HEADERS } from "../../http/rate-limit";
 import { writeAccessLine } from "../../http/core";
 import { errorJson } from "../../http/envelope";
 import type { ClientIpResolver } from "../../http/client-ip";
@@ -29,7 +30,7 @@ import type { CompiledEndpoint } from "./compile";
 import { corsHeaders, preflight } from "./cors";
 import { requestSegments } from "./path";
 import { requestInfo } from "./request-info";
-import { buildAnswer, JSON_HEADERS, toResponse, type EndpointAnswer } from "./respond";
+import { defaultAnswer, JSON_HEADERS, toResponse, type EndpointAnswer } from "./respond";
 import type { EndpointsService } from "./service";
 import type { EndpointsStore } from "./store";
 
@@ -56,7 +57,11 @@ export interface DispatchInput {
    * earlier never does); absent in-process. Passed as it is: a closure would be one more object per call.
    */
   server?: Pick<Server<unknown>, "requestIP"> | null;
-  /** Sent back as X-Request-Id (the framework route sets it itself). */
+  /**
+   * The caller's own X-Request-Id. Without it, a call from the native route (`access` given) gets
+   * `req_` + the random part of its execution id: one id made per call, not two, and the two
+   * headers of an answer name each other. The framework route sets the header itself.
+   */
   requestId?: string;
   /**
    * Given by the native route, which has no framework hook to log the call: the dispatcher then
@@ -82,6 +87,8 @@ type DispatchAccount = NonNullable<ReturnType<AccountsService["dispatchInfo"]>>;
 interface Call {
   readonly input: DispatchInput;
   readonly executionId: string;
+  /** Sent back as X-Request-Id and written in the access line; absent on the framework route. */
+  readonly requestId: string | undefined;
   readonly startedAt: number;
   readonly t0: number;
   /** X-Execution-Id, X-Request-Id, CORS and rate-limit headers, added to whatever is answered. */
@@ -117,9 +124,9 @@ export function createDispatcher(deps: DispatchDeps) {
    */
   return function dispatch(input: DispatchInput): Response | Promise<Response> {
     const executionId = newId("exe");
-    const headers: Record<string, string> = { "x-execution-id": executionId };
-    if (input.requestId) headers["x-request-id"] = input.requestId;
-    const call: Call = { input, executionId, startedAt: Date.now(), t0: performance.now(), headers, steps: [] };
+    const requestId = input.requestId ?? (input.access ? `req${executionId.slice(3)}` : undefined);
+    const headers: Record<string, string> = requestId === undefined ? { "x-execution-id": executionId } : { "x-execution-id": executionId, "x-request-id": requestId };
+    const call: Call = { input, executionId, requestId, startedAt: Date.now(), t0: performance.now(), headers, steps: [] };
     let admitted: Admitted | EndpointAnswer;
     try {
       admitted = admit(call);
@@ -182,7 +189,7 @@ export function createDispatcher(deps: DispatchDeps) {
     // 6. rate limit: every authenticated call counts; anonymous calls count per client address.
     const limited = identity ? access.rate(identity) : access.anonymousRate(`anon:${account.id}:${ip ?? "unknown"}`, account.plan);
     if (limited instanceof AppError) return failure(call, limited);
-    Object.assign(call.headers, limited);
+    if (limited !== NO_RATE_LIMIT_HEADERS) Object.assign(call.headers, limited);
     return { account, endpoint, params: match.params, identity, ip };
   }
 
@@ -239,7 +246,8 @@ export function createDispatcher(deps: DispatchDeps) {
         throw new AppError(failed.code as never, failed.message, { details: failed.details });
       }
       // 11. response
-      answer = buildAnswer(endpoint.response, outcome.data, outcome.results.at(-1));
+      const lastResult = outcome.results.at(-1);
+      answer = endpoint.response ? endpoint.response(outcome.data, lastResult) : defaultAnswer(lastResult);
       if (claim) {
         if (answer.status < 500) store.completeIdempotencyKey(endpoint.id, claim.caller, claim.key, answer);
         else store.releaseIdempotencyKey(endpoint.id, claim.caller, claim.key);
@@ -286,15 +294,15 @@ export function createDispatcher(deps: DispatchDeps) {
       // Answers are built to be sendable (statuses, header values); this is a bug of ours.
       answer = failure(call, error);
       const headers: Record<string, string> = { "content-type": "application/json", "x-execution-id": call.executionId };
-      if (call.input.requestId) headers["x-request-id"] = call.input.requestId;
+      if (call.requestId) headers["x-request-id"] = call.requestId;
       response = new Response(answer.body, { status: answer.status, headers });
     }
     // A call refused at authentication is not recorded: otherwise a flood of made-up keys becomes
     // a flood of database writes. Public endpoints record every call.
     const endpoint = call.endpoint;
     if (endpoint && !(endpoint.def.auth_required && !call.identity)) record(call, endpoint, answer.status);
-    const { access, request, requestId } = call.input;
-    if (access) writeAccessLine(logger, request.method, access.path, answer.status, access.start, requestId);
+    const { access, request } = call.input;
+    if (access) writeAccessLine(logger, request.method, access.path, answer.status, access.start, call.requestId);
     return response;
   }
 

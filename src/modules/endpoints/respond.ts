@@ -5,7 +5,7 @@
  */
 import { AppError } from "../../http/errors";
 import type { TemplateData } from "../../engine/types";
-import type { CompiledTemplate } from "../../templates";
+import { compileTemplate } from "../../templates";
 
 export interface EndpointAnswer {
   status: number;
@@ -17,24 +17,56 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Set by the server itself; a template must not be able to change the framing of the answer.
 const RESERVED = new Set(["content-length", "transfer-encoding", "connection", "x-execution-id"]);
 
-export function buildAnswer(template: CompiledTemplate | null, data: TemplateData, lastResult: unknown): EndpointAnswer {
-  if (!template) return json(200, lastResult ?? null, {});
-  const rendered = (template.render(data) ?? {}) as { status?: unknown; body?: unknown; headers?: unknown };
+/** A response_template compiled once: the answer for a run's data and its last action's result. */
+export type CompiledResponse = (data: TemplateData, lastResult: unknown) => EndpointAnswer;
+
+/** The answer of an endpoint without a response_template: 200 with the last result as JSON. */
+export function defaultAnswer(lastResult: unknown): EndpointAnswer {
+  return json(200, lastResult ?? null, NO_HEADERS);
+}
+
+/**
+ * Compiles a response_template. The common shape, a literal status (or none) and a body, renders
+ * only its body: no rendered wrapper, no status check and no headers object per call. Any other
+ * shape (a templated status, headers) renders whole and is checked per call.
+ */
+export function compileResponse(source: { status?: unknown; body?: unknown; headers?: unknown }): CompiledResponse {
+  if (source.headers === undefined && literalStatus(source.status) !== undefined) {
+    const status = literalStatus(source.status)!;
+    const body = compileTemplate(source.body);
+    return (data, lastResult) => answer(status, body.render(data), NO_HEADERS, lastResult);
+  }
+  const template = compileTemplate(source);
+  return (data, lastResult) => renderedAnswer(template.render(data), lastResult);
+}
+
+/** A status written as a number in the template, or none (200); undefined for anything to render. */
+function literalStatus(status: unknown): number | undefined {
+  if (status === undefined || status === null) return 200;
+  return typeof status === "number" && Number.isInteger(status) && status >= 200 && status <= 599 ? status : undefined;
+}
+
+function renderedAnswer(value: unknown, lastResult: unknown): EndpointAnswer {
+  const rendered = (value ?? {}) as { status?: unknown; body?: unknown; headers?: unknown };
   const status = rendered.status === undefined || rendered.status === null || rendered.status === "" ? 200 : Number(rendered.status);
   if (!Number.isInteger(status) || status < 200 || status > 599) {
     throw new AppError("INTERNAL_ERROR", `response_template.status rendered to ${JSON.stringify(rendered.status)}, not a status code`);
   }
-  const headers: Record<string, string> = {};
+  let headers = NO_HEADERS;
   if (rendered.headers && typeof rendered.headers === "object") {
+    headers = {};
     for (const [name, value] of Object.entries(rendered.headers as Record<string, unknown>)) {
       if (!HEADER_NAME.test(name) || RESERVED.has(name.toLowerCase())) continue;
       headers[name.toLowerCase()] = headerValue(String(value ?? ""));
     }
   }
-  if (typeof rendered.body === "string") {
-    return { status, headers: { "content-type": "text/plain; charset=utf-8", ...headers }, body: rendered.body };
-  }
-  return json(status, rendered.body === undefined ? lastResult ?? null : rendered.body, headers);
+  return answer(status, rendered.body, headers, lastResult);
+}
+
+/** A text body goes out as text/plain, anything else as JSON (an absent body: the last result). */
+function answer(status: number, body: unknown, headers: Record<string, string>, lastResult: unknown): EndpointAnswer {
+  if (typeof body === "string") return { status, headers: { "content-type": "text/plain; charset=utf-8", ...headers }, body };
+  return json(status, body === undefined ? lastResult ?? null : body, headers);
 }
 
 const SENDABLE = /^[\t\x20-\x7e]*$/;
@@ -50,6 +82,9 @@ export function headerValue(text: string): string {
   const clean = text.toWellFormed().replace(/[\x00-\x08\x0a-\x1f\x7f]/g, " ");
   return clean.replace(/[^\t\x20-\x7e]+/g, (run) => encodeURIComponent(run));
 }
+
+/** No headers of the answer's own. */
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /** The headers of most answers, errors included; never written to (toResponse copies from it). */
 export const JSON_HEADERS: Record<string, string> = Object.freeze({ "content-type": "application/json" }) as Record<string, string>;
