@@ -2,7 +2,8 @@
 /**
  * Instructions per echo call, counted by callgrind: a repeatable measure of the request thread's
  * own work, for comparing two versions of the code on a machine whose wrk numbers drift (they
- * move ±30% with the VM; the same count comes back within a few per cent).
+ * move ±30% with the VM; the count moves up to ~5% between runs, as the JIT and the collector
+ * settle differently: run each side twice).
  *
  *   bun scripts/bench/instructions.ts [--calls N] [--warm N] [--only bare,echo_nohist,echo] [--json]
  *
