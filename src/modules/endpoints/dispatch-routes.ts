@@ -55,8 +55,8 @@ export function dispatchNativeRoutes(dispatch: ReturnType<typeof createDispatche
       } catch (error) {
         // A bad %-escape in the slug is the caller's; anything else that escaped the dispatcher is ours.
         const appError = error instanceof AppError ? error : error instanceof URIError ? badRequest("Malformed request path") : internalError(error);
-        if (appError.status >= 500) logger.error("dispatch failed", { request_id: requestId, error: String((error as Error)?.stack ?? error) });
         const id = requestId ?? newId("req");
+        if (appError.status >= 500) logger.error("dispatch failed", { request_id: id, error: String((error as Error)?.stack ?? error) });
         writeAccessLine(logger, request.method, path, appError.status, start, id);
         return new Response(errorJson(appError), { status: appError.status, headers: { "content-type": "application/json", "x-request-id": id } });
       }

@@ -31,8 +31,8 @@ export function defaultAnswer(lastResult: unknown): EndpointAnswer {
  * shape (a templated status, headers) renders whole and is checked per call.
  */
 export function compileResponse(source: { status?: unknown; body?: unknown; headers?: unknown }): CompiledResponse {
-  if (source.headers === undefined && literalStatus(source.status) !== undefined) {
-    const status = literalStatus(source.status)!;
+  const status = source.headers === undefined ? literalStatus(source.status) : undefined;
+  if (status !== undefined) {
     const body = compileTemplate(source.body);
     return (data, lastResult) => answer(status, body.render(data), NO_HEADERS, lastResult);
   }
