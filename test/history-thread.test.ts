@@ -129,4 +129,42 @@ describe("history writer thread", () => {
     expect(store.rows.length).toBe(4);
     recorder.stop();
   });
+
+  test("a thread too far behind to take more: slices the ring cannot hold are written here, none lost", () => {
+    const logger = createMemoryLogger();
+    const store = { rows: [] as ExecutionRecord[], insertMany: (r: readonly ExecutionRecord[]) => void store.rows.push(...r) };
+    const worker = { source: new URL("./fixtures/stalled-history-worker.ts", import.meta.url), inBinary: "" };
+    const thread = createHistoryThread(store, logger, { path: t.services.historyDb.path, synchronous: "NORMAL", maxBatch: 10, maxResultBytes: 4096, worker, ringBytes: 4096, settleTimeoutMs: 200 });
+    const rec = (id: string): ExecutionRecord => ({ id, account_id: "acc_x", endpoint_id: "ep_full", kind: "endpoint", status: "completed", http_status: 200, method: "GET", path: "/", started_at: Date.now(), duration_ms: 1, steps: [] });
+    const ids = Array.from({ length: 60 }, (_, i) => `exe_full_${String(i).padStart(2, "0")}`);
+    // Slices of 5 records (~1 KB each) into a 4 KB ring the thread never empties.
+    for (let i = 0; i < ids.length; i += 5) thread.write(ids.slice(i, i + 5).map((id) => ({ rec: rec(id), secrets: [] })));
+    const here = store.rows.map((r) => r.id);
+    expect(here.length).toBeGreaterThan(0);
+    expect(here.length).toBeLessThan(ids.length);
+    // The ring took the first slices; everything after it filled up was written here, in order.
+    expect(here).toEqual(ids.slice(ids.length - here.length));
+    expect(logger.lines.filter((l) => l.includes("writing history in the request thread until it catches up")).length).toBe(1);
+    thread.close();
+  });
+
+  test("a slice too large for the ring is split, and a single record that still does not fit is written here", () => {
+    const logger = createMemoryLogger();
+    const store = { rows: [] as ExecutionRecord[], insertMany: (r: readonly ExecutionRecord[]) => void store.rows.push(...r) };
+    const thread = createHistoryThread(store, logger, { path: t.services.historyDb.path, synchronous: "NORMAL", maxBatch: 10, maxResultBytes: 4096, ringBytes: 16384 });
+    const rec = (id: string, size: number): ExecutionRecord => ({
+      id, account_id: "acc_x", endpoint_id: "ep_split", kind: "endpoint", status: "completed", http_status: 200, method: "GET", path: "/",
+      started_at: Date.now(), duration_ms: 1, steps: [{ index: 0, type: "transform", status: "completed", duration_ms: 0, result: "r".repeat(size) }],
+    });
+    // Eight records of ~1.2 KB: one frame of ~10 KB is over the 8 KB a frame may take; halves fit.
+    const small = Array.from({ length: 8 }, (_, i) => rec(`exe_split_${i}`, 1000));
+    thread.write(small.map((r) => ({ rec: r, secrets: [] })));
+    // One record of 10 KB cannot be a frame: written (and truncated) here.
+    thread.write([{ rec: rec("exe_split_big", 10_000), secrets: [] }]);
+    thread.settle();
+    expect(store.rows.map((r) => r.id)).toEqual(["exe_split_big"]);
+    expect(store.rows[0]!.steps[0]!.result).toMatchObject({ truncated: true });
+    expect(rowsOf("ep_split").map((r) => r.id).sort()).toEqual(small.map((r) => r.id).sort());
+    thread.close();
+  });
 });

@@ -1,21 +1,23 @@
 /**
  * @module modules/executions/history-thread
  * The server's history sink: a worker thread (history-worker.ts) with its own database connection
- * sanitizes and inserts execution records, so the request thread only queues them and posts a
- * slice now and then. Measured on the echo bench, writing history in the request thread cost a
- * quarter of each call; here it costs the post.
+ * sanitizes and inserts execution records, so the request thread only queues them and copies a
+ * slice into shared memory now and then (history-ring.ts). Measured on the echo bench, writing
+ * history in the request thread cost a quarter of each call.
  *
  * The thread starts with the first slice (an idle server has none) and never keeps the process
- * alive. `settle()` waits (bounded) on shared memory until the thread has stored every slice
- * posted, so `flush()` keeps its meaning: once it returns, the history is in the database. If the
- * thread cannot start or dies, slices are written in this thread instead, and that is logged. The
- * slices posted but not yet reported stored are kept (as the JSON text posted, which the garbage
- * collector need not trace) and written here when the thread fails, so a failure loses none of them.
+ * alive. A message wakes it only when it had gone to sleep on an empty ring. `settle()` waits
+ * (bounded) on shared memory until the thread has stored every slice written, so `flush()` keeps
+ * its meaning: once it returns, the history is in the database. If the thread cannot start or
+ * dies, what it had not stored is still in the ring and is written in this thread, and from then
+ * on every slice is; that is logged. When the ring is full (the thread is far behind), a slice is
+ * written in this thread too: the request thread slows down rather than history being lost.
  */
 import { startBackgroundWorker, type WorkerModule } from "../../background-worker";
 import type { Logger } from "../../log";
 import { historyLogTo, writeExecutions, type QueuedExecution } from "./history-batch";
-import { CLOSED, DONE_SEQ, FAILED, SLOTS, type HistoryWorkerLog, type HistoryWorkerMessage } from "./history-protocol";
+import { CLOSED, FAILED, SLOTS, type HistoryWorkerLog, type HistoryWorkerMessage } from "./history-protocol";
+import { createRingMemory, READ_POS, ringReader, ringWriter, type RingMemory, type RingWriter } from "./history-ring";
 import type { HistorySink } from "./recorder";
 import { sanitizeRecord } from "./sanitize";
 import type { ExecutionsStore } from "./store";
@@ -29,6 +31,8 @@ export interface HistoryThreadOptions {
   maxResultBytes: number;
   /** Longest `settle()` waits for the thread before giving up (and saying so). */
   settleTimeoutMs?: number;
+  /** Bytes of shared memory for slices not yet stored (a power of two); tests give a small one. */
+  ringBytes?: number;
   /** The thread's module; tests give one that fails. */
   worker?: WorkerModule;
 }
@@ -51,11 +55,11 @@ const FLUSH_INTERVAL_MS = 2;
 const THREAD_BATCH = 500;
 
 /**
- * Unconfirmed slices kept for a rewrite. The thread confirms every ~20 ms, so a few dozen are held
- * at a time; past this bound (a thread far behind) the oldest copies are let go, and a failure then
- * reports them as lost rather than memory growing with the backlog.
+ * Shared memory for slices not yet stored: at ~600 bytes per echo record, about 1.4 s of the echo
+ * bench's traffic, so a thread held up by a long commit or a retention sweep does not push the
+ * request thread into writing history itself. Only the pages used count towards RSS.
  */
-const MAX_UNCONFIRMED = 256;
+const RING_BYTES = 16 * 1024 * 1024;
 
 const WORKER: WorkerModule = { source: new URL("./history-worker.ts", import.meta.url), inBinary: "./modules/executions/history-worker.ts" };
 
@@ -74,77 +78,88 @@ function toJson(queued: QueuedExecution[], maxResultBytes: number): string {
 
 export function createHistoryThread(fallbackStore: Pick<ExecutionsStore, "insertMany">, logger: Logger, options: HistoryThreadOptions): HistorySink {
   const settleTimeoutMs = options.settleTimeoutMs ?? 10_000;
+  const ringBytes = options.ringBytes ?? RING_BYTES;
   const shared = new Int32Array(new SharedArrayBuffer(SLOTS * Int32Array.BYTES_PER_ELEMENT));
   const batchOptions = { maxBatch: options.maxBatch, maxResultBytes: options.maxResultBytes };
   let worker: Worker | undefined;
+  let ring: { memory: RingMemory; writer: RingWriter } | undefined;
   let failed = false;
   let closed = false;
-  let posted = 0;
-  /** Slices posted and not yet reported stored, oldest first, as posted. */
-  let unconfirmed: { seq: number; queued: string }[] = [];
-  /** Unconfirmed slices let go past MAX_UNCONFIRMED: lost if the thread then fails. */
-  let letGo = 0;
+  /** When this thread last said it is writing slices itself because the ring was full. */
+  let fullLoggedAt = -Infinity;
 
   const log = historyLogTo(logger);
   const writeHere = (queued: QueuedExecution[]) => writeExecutions(fallbackStore, queued, batchOptions, log);
 
-  function start(): Worker | undefined {
-    if (worker || failed) return worker;
+  function start(): RingWriter | undefined {
+    if (failed) return undefined;
+    if (ring) return ring.writer;
+    const memory = createRingMemory(ringBytes);
     worker = startBackgroundWorker<HistoryWorkerLog>(options.worker ?? WORKER, {
       message: ({ level, msg, fields }) => logger[level](msg, { ...fields, thread: "history" }),
       fail,
     });
     if (!worker) return undefined;
-    const open: HistoryWorkerMessage = { type: "open", path: options.path, synchronous: options.synchronous, done: shared, ...batchOptions, maxBatch: THREAD_BATCH };
+    ring = { memory, writer: ringWriter(memory) };
+    const open: HistoryWorkerMessage = { type: "open", path: options.path, synchronous: options.synchronous, done: shared, ring: memory, ...batchOptions, maxBatch: THREAD_BATCH };
     worker.postMessage(open);
-    return worker;
-  }
-
-  /** Drops the kept copies of the slices the thread has reported stored. */
-  function forgetConfirmed() {
-    const done = Atomics.load(shared, DONE_SEQ);
-    let n = 0;
-    while (n < unconfirmed.length && unconfirmed[n]!.seq <= done) n++;
-    if (n > 0) unconfirmed.splice(0, n);
+    return ring.writer;
   }
 
   /**
-   * Stops using the thread and writes here what it had not reported stored. A slice it committed
-   * just before failing, without reporting it, is written again and refused by the primary key:
-   * it is stored once, and the refusal is logged.
+   * Stops using the thread and writes here what it had not stored, read back from the ring. A
+   * slice it committed just before failing, without giving back its space, is written again and
+   * refused by the primary key: it is stored once, and the refusal is logged.
    */
   function fail(error: unknown) {
     if (failed) return;
     failed = true;
     worker?.terminate();
     worker = undefined;
-    forgetConfirmed();
-    const rewrite = unconfirmed;
-    unconfirmed = [];
+    const rewrite = ring ? ringReader(ring.memory).take() : [];
+    ring = undefined;
     logger.error("history writer thread failed; writing history in the request thread", {
       error: String(error instanceof Error ? error.message : error),
       ...(rewrite.length > 0 ? { rewritten_slices: rewrite.length } : {}),
-      ...(letGo > 0 ? { lost_slices: letGo } : {}),
     });
-    for (const slice of rewrite) {
+    for (const text of rewrite) {
       try {
-        writeHere(JSON.parse(slice.queued) as QueuedExecution[]);
+        writeHere(JSON.parse(text) as QueuedExecution[]);
       } catch (cause) {
         logger.error("execution history write failed", { error: (cause as Error).message });
       }
     }
   }
 
-  /** Waits until `slot` holds at least `target`, or the timeout passes; false on timeout. */
-  function waitFor(slot: number, target: number): boolean {
+  /** Hands a slice to the thread; what the ring cannot take now is written here. */
+  function hand(writer: RingWriter, queued: QueuedExecution[]) {
+    const result = writer.write(toJson(queued, batchOptions.maxResultBytes));
+    if (result === "written") {
+      if (writer.takeSleeping()) worker?.postMessage({ type: "wake" } satisfies HistoryWorkerMessage);
+    } else if (result === "too_big" && queued.length > 1) {
+      const half = Math.ceil(queued.length / 2);
+      hand(writer, queued.slice(0, half));
+      hand(writer, queued.slice(half));
+    } else {
+      const now = performance.now();
+      if (result === "full" && now - fullLoggedAt > 60_000) {
+        fullLoggedAt = now;
+        logger.warn("history writer thread is behind; writing history in the request thread until it catches up", { ring_bytes: ringBytes });
+      }
+      writeHere(queued);
+    }
+  }
+
+  /** Waits until `slot` holds `target` (`READ_POS`: the ring is drained; `CLOSED`: 1), or the timeout passes; false on timeout. */
+  function waitFor(control: Int32Array, slot: number, target: number): boolean {
     const deadline = performance.now() + settleTimeoutMs;
     for (;;) {
       if (Atomics.load(shared, FAILED) === 1) fail("it could not open the database");
-      const current = Atomics.load(shared, slot);
-      if (current >= target) return !failed;
+      const current = Atomics.load(control, slot);
+      if (current === target) return !failed;
       const left = deadline - performance.now();
       if (left <= 0 || failed) return false;
-      Atomics.wait(shared, slot, current, Math.min(left, 100));
+      Atomics.wait(control, slot, current, Math.min(left, 100));
     }
   }
 
@@ -153,21 +168,17 @@ export function createHistoryThread(fallbackStore: Pick<ExecutionsStore, "insert
     flushIntervalMs: FLUSH_INTERVAL_MS,
     write(queued) {
       if (Atomics.load(shared, FAILED) === 1) fail("it could not open the database");
-      const thread = closed ? undefined : start();
-      if (!thread) return writeHere(queued);
-      const message: HistoryWorkerMessage = { type: "write", seq: ++posted, queued: toJson(queued, batchOptions.maxResultBytes) };
-      thread.postMessage(message);
-      forgetConfirmed();
-      unconfirmed.push({ seq: message.seq, queued: message.queued });
-      if (unconfirmed.length > MAX_UNCONFIRMED) {
-        unconfirmed.shift();
-        letGo++;
-      }
+      const writer = closed ? undefined : start();
+      if (!writer) return writeHere(queued);
+      hand(writer, queued);
     },
     settle() {
-      if (!worker || Atomics.load(shared, DONE_SEQ) >= posted) return;
+      if (!worker || !ring) return;
+      const { writer } = ring;
+      const target = writer.position();
+      if (Atomics.load(writer.control, READ_POS) === target) return;
       worker.postMessage({ type: "sync" } satisfies HistoryWorkerMessage);
-      if (!waitFor(DONE_SEQ, posted) && !failed) logger.warn("history writer thread is behind; some records may not be stored yet", { waited_ms: settleTimeoutMs });
+      if (!waitFor(writer.control, READ_POS, target) && !failed) logger.warn("history writer thread is behind; some records may not be stored yet", { waited_ms: settleTimeoutMs });
     },
     close() {
       if (closed) return;
@@ -176,7 +187,7 @@ export function createHistoryThread(fallbackStore: Pick<ExecutionsStore, "insert
       this.settle();
       if (!worker) return;
       worker.postMessage({ type: "close" } satisfies HistoryWorkerMessage);
-      waitFor(CLOSED, 1);
+      waitFor(shared, CLOSED, 1);
       worker.terminate();
       worker = undefined;
     },
