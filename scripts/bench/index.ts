@@ -360,7 +360,7 @@ async function stopChild(child: Child) {
 }
 
 /** A measured run, with the server's CPU time per request during it (where /proc tells). */
-type LoadRun = WrkResult & { cpu?: { totalUs: number; mainUs: number } };
+type LoadRun = WrkResult & { cpu?: { totalUs: number; mainUs: number; byThread: Record<string, number> } };
 
 async function runLoad(server: Child, pool: WrkRequest[]): Promise<LoadRun> {
   let before: CpuTime | undefined;
@@ -378,10 +378,11 @@ async function runLoad(server: Child, pool: WrkRequest[]): Promise<LoadRun> {
   const after = cpuTime(server.pid);
   if (!before || !after || result.requests === 0) return result;
   const used = cpuUsed(before, after);
-  return { ...result, cpu: { totalUs: used.totalUs / result.requests, mainUs: used.mainUs / result.requests } };
+  const byThread = Object.fromEntries(Object.entries(used.byName).map(([name, us]) => [name, us / result.requests]));
+  return { ...result, cpu: { totalUs: used.totalUs / result.requests, mainUs: used.mainUs / result.requests, byThread } };
 }
 
-const cpuFields = (run: LoadRun) => (run.cpu ? { cpuUsPerRequest: run.cpu.totalUs, mainCpuUsPerRequest: run.cpu.mainUs } : {});
+const cpuFields = (run: LoadRun) => (run.cpu ? { cpuUsPerRequest: run.cpu.totalUs, mainCpuUsPerRequest: run.cpu.mainUs, cpuByThread: run.cpu.byThread } : {});
 
 function problems(result: WrkResult, expect: 2 | 4): string[] {
   const out: string[] = [];

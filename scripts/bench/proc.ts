@@ -36,7 +36,12 @@ export interface CpuTime {
   mainUs: number;
   /** µs per thread id, where /proc has schedstat: what `cpuUsed` subtracts thread by thread. */
   threads?: ReadonlyMap<string, number>;
+  /** Thread id -> its name (`comm`): `Worker` for worker threads, JSC's and the allocator's by theirs. */
+  names?: ReadonlyMap<string, string>;
 }
+
+/** The main thread's name in `cpuUsed`'s `byName` (its `comm` is the executable's name). */
+export const MAIN_THREAD = "main";
 
 /**
  * CPU time used between two readings. With per-thread readings, each thread's time is its own
@@ -44,12 +49,19 @@ export interface CpuTime {
  * cannot take its earlier time out of the total: subtracting the two sums did, and a run once read
  * "all threads" below "main thread". A thread that ends takes its time in the run with it.
  */
-export function cpuUsed(before: CpuTime, after: CpuTime): { totalUs: number; mainUs: number } {
+export function cpuUsed(before: CpuTime, after: CpuTime): { totalUs: number; mainUs: number; byName: Record<string, number> } {
   const mainUs = after.mainUs - before.mainUs;
-  if (!before.threads || !after.threads) return { totalUs: after.totalUs - before.totalUs, mainUs };
+  if (!before.threads || !after.threads) return { totalUs: after.totalUs - before.totalUs, mainUs, byName: {} };
   let totalUs = 0;
-  for (const [tid, us] of after.threads) totalUs += us - (before.threads.get(tid) ?? 0);
-  return { totalUs, mainUs };
+  // Threads of one name (JIT workers, GC helpers) are added up: which one did the work is noise.
+  const byName: Record<string, number> = {};
+  for (const [tid, us] of after.threads) {
+    const used = us - (before.threads.get(tid) ?? 0);
+    totalUs += used;
+    const name = after.names?.get(tid) ?? "?";
+    byName[name] = (byName[name] ?? 0) + used;
+  }
+  return { totalUs, mainUs, byName };
 }
 
 /** Clock ticks per second of /proc/PID/stat: USER_HZ, 100 on every Linux. */
@@ -80,17 +92,19 @@ export function cpuTime(pid: number): CpuTime | undefined {
   try {
     const main = runNs(pid, String(pid)) / 1000;
     const threads = new Map<string, number>();
+    const names = new Map<string, string>();
     let total = 0;
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
         const us = tid === String(pid) ? main : runNs(pid, tid) / 1000;
+        names.set(tid, tid === String(pid) ? MAIN_THREAD : readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim());
         threads.set(tid, us);
         total += us;
       } catch {
         // ended between the listing and the read
       }
     }
-    return { totalUs: total, mainUs: main, threads };
+    return { totalUs: total, mainUs: main, threads, names };
   } catch {}
   try {
     return { totalUs: statTicks(`/proc/${pid}/stat`) * TICK_US, mainUs: statTicks(`/proc/${pid}/task/${pid}/stat`) * TICK_US };

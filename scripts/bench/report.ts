@@ -24,6 +24,8 @@ export interface Row {
   /** Server CPU time per request in the measured run: all its threads, and its main thread. */
   cpuUsPerRequest?: number;
   mainCpuUsPerRequest?: number;
+  /** The same per thread name (`main`, `Worker`, `HeapHelper`...), µs per request. */
+  cpuByThread?: Record<string, number>;
   /** The row this one is compared with (`bare echo`, `echo, history off`...). */
   baseline?: string;
   baselineRps?: number;
@@ -91,6 +93,17 @@ const cpu = (r: Row) => (r.cpuUsPerRequest === undefined ? "" : `${r.cpuUsPerReq
 const CPU_LEGEND =
   "CPU/req: the server's CPU time per request in the measured run, all threads (its main thread, which serves the requests, in parentheses), from /proc; " +
   "wrk's own CPU is not in it. What other threads take (history writer, records reader, JIT) competes with wrk and the main thread when cores are few.";
+/** `main 45 µs, Worker 11, HeapHelper 1.6, …`: largest first, threads under 0.5 µs summed as `other`. */
+export function byThread(us: Record<string, number>): string {
+  const sorted = Object.entries(us).sort((a, b) => b[1] - a[1]);
+  const shown = sorted.filter(([, v]) => v >= 0.5);
+  const rest = sorted.filter(([, v]) => v < 0.5).reduce((sum, [, v]) => sum + v, 0);
+  const fmt = (v: number) => (v >= 10 ? v.toFixed(0) : v.toFixed(1));
+  const parts = shown.map(([k, v], i) => `${k} ${fmt(v)}${i === 0 ? " µs" : ""}`);
+  if (rest >= 0.05) parts.push(`other ${fmt(rest)}`);
+  return parts.join(", ");
+}
+
 const int = (n: number | undefined) => (n === undefined ? "" : Math.round(n).toLocaleString("en-US"));
 const verdict = (row: Row) => (row.pass === undefined ? "" : row.pass ? "pass" : "**MISS**");
 
@@ -111,6 +124,11 @@ export function markdown(rows: Row[], multipleTargets: boolean): string {
     );
   }
   if (load.some((r) => r.cpuUsPerRequest !== undefined)) lines.push("", CPU_LEGEND);
+  const split = load.filter((r) => r.cpuByThread && Object.keys(r.cpuByThread).length > 0);
+  if (split.length > 0) {
+    lines.push("", "CPU per request by thread (`Worker`: the history writer and records reader threads; the rest are Bun's and JSC's own):");
+    for (const r of split) lines.push(`- ${name(r)}: ${byThread(r.cpuByThread!)}`);
+  }
   if (other.length > 0) {
     lines.push("");
     lines.push("| Measure | Value | Budget | Result |");
