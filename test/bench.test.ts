@@ -51,6 +51,10 @@ describe("bun run bench --short --json", () => {
         // The other threads are counted: with history on, the writer thread stores every call.
         const [echo] = byId("echo");
         expect(echo!.cpuUsPerRequest! - echo!.mainCpuUsPerRequest!).toBeGreaterThan(1);
+        // ... and named: the main thread's share is the one in parentheses, the writer is a Worker.
+        expect(echo!.cpuByThread!.main).toBeCloseTo(echo!.mainCpuUsPerRequest!, 6);
+        expect(echo!.cpuByThread!.Worker).toBeGreaterThan(0);
+        expect(report.markdown).toContain("CPU per request by thread");
         expect(report.markdown).toContain("| CPU/req |");
       }
       for (const id of LOAD_IDS) {
@@ -72,6 +76,34 @@ describe("bun run bench --short --json", () => {
     },
     120_000,
   );
+
+  test.skipIf(!wrk)(
+    "--repeat runs the load scenarios several rounds and keeps the one with the median ratio",
+    async () => {
+      const { code, stdout, stderr } = await runCommand([process.execPath, BENCH, "--short", "--json", "--only", "reject", "--repeat", "3", "--duration", "1"]);
+      if (code !== 0) throw new Error(`bench exited ${code}:\n${stderr}`);
+      const report = JSON.parse(stdout);
+      const rows: Row[] = report.rows;
+      expect(report.settings.repeat).toBe(3);
+      const reject = rows.filter((r) => r.id === "reject");
+      expect(reject.length).toBe(1);
+      const note = reject[0]!.notes!.find((n) => n.startsWith("median of 3 rounds by ratio"))!;
+      const ratios = /\(([^)]*)\)/.exec(note)![1]!.split(", ").map(Number);
+      expect(ratios.length).toBe(3);
+      expect([...ratios].sort((a, b) => a - b)).toEqual(ratios);
+      expect(reject[0]!.ratio!.toFixed(2)).toBe(ratios[1]!.toFixed(2));
+      // One baseline run before the first round and one after each product run.
+      expect(rows.find((r) => r.id === "bare_echo")!.notes).toContainEqual(expect.stringContaining("median of 4 runs"));
+      expect(stderr).toContain("(round 3 of 3)");
+    },
+    120_000,
+  );
+
+  test("--repeat takes a whole number", async () => {
+    const { code, stderr } = await runCommand([process.execPath, BENCH, "--short", "--repeat", "0"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("--repeat takes a whole number >= 1");
+  });
 
   test("without wrk it says how to install it and exits 2", async () => {
     const { code, stderr } = await runCommand([process.execPath, BENCH, "--short"], { env: { PATH: "/nonexistent" } });
