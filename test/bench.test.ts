@@ -162,10 +162,10 @@ Transfer/sec:     12.60MB
 describe("bun run bench:instructions", () => {
   const valgrind = Bun.which("valgrind") && Bun.which("callgrind_control");
   test.skipIf(!valgrind)(
-    "counts the request thread's instructions per call for the bare echo and the product",
+    "counts the request thread's instructions per call for the bare echo, the product's echo and its refusal of an unknown key",
     async () => {
       const script = join(ROOT, "scripts", "bench", "instructions.ts");
-      const { code, stdout, stderr } = await runCommand([process.execPath, script, "--calls", "200", "--warm", "200", "--json"]);
+      const { code, stdout, stderr } = await runCommand([process.execPath, script, "--calls", "200", "--warm", "200", "--only", "bare,echo_nohist,reject", "--json"]);
       if (code !== 0) throw new Error(`instructions exited ${code}:\n${stderr}`);
       const { perCall } = JSON.parse(stdout) as { perCall: Record<string, number> };
       // Counted only while collection was on: a few thousand per bare call, not the start-up's millions.
@@ -173,6 +173,8 @@ describe("bun run bench:instructions", () => {
       expect(perCall.bare).toBeLessThan(1_000_000);
       // The product's echo does strictly more than the bare one (auth, condition, template, log).
       expect(perCall.echo_nohist).toBeGreaterThan(perCall.bare!);
+      // Refusing an unknown key still matches the route, hashes the key and writes the access line.
+      expect(perCall.reject).toBeGreaterThan(perCall.bare!);
     },
     180_000,
   );

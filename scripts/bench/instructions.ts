@@ -5,7 +5,7 @@
  * move ±30% with the VM; the count moves up to ~5% between runs, as the JIT and the collector
  * settle differently: run each side twice).
  *
- *   bun scripts/bench/instructions.ts [--calls N] [--warm N] [--only bare,echo_nohist,echo] [--json]
+ *   bun scripts/bench/instructions.ts [--calls N] [--warm N] [--only bare,echo_nohist,echo,reject] [--json]
  *
  * For each target it runs this script again under
  * `valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes`. The inner run builds the
@@ -30,9 +30,11 @@ import { join } from "node:path";
 import { bareEcho } from "./baseline";
 import { BASE, ECHO_BODY, echoEndpoint } from "./scenarios";
 
-const TARGETS = ["bare", "echo", "echo_nohist"] as const;
+const TARGETS = ["bare", "echo", "echo_nohist", "reject"] as const;
 type Target = (typeof TARGETS)[number];
-const PATHS: Record<Exclude<Target, "bare">, string> = { echo: "/echo", echo_nohist: "/echo-nohist" };
+/** `reject` calls the echo endpoint with a well-formed key that does not exist (scenario 4). */
+const PATHS: Record<Exclude<Target, "bare">, string> = { echo: "/echo", echo_nohist: "/echo-nohist", reject: "/echo" };
+const UNKNOWN_KEY = `sb_${"0123456789abcdefghijklmnopqrstuv"}`;
 
 const argv = process.argv.slice(2);
 const valueOf = (flag: string) => {
@@ -120,7 +122,7 @@ async function callgrind(state: "on" | "off") {
 
 /** The inner run, under valgrind: set up, warm up, count. */
 async function measure(target: Target) {
-  const { handler, auth, cleanup } = target === "bare" ? { handler: bareEcho, auth: {}, cleanup: () => {} } : await product(PATHS[target]);
+  const { handler, auth, cleanup } = target === "bare" ? { handler: bareEcho, auth: {}, cleanup: () => {} } : await product(PATHS[target], target === "reject");
   const url = target === "bare" ? "http://127.0.0.1/" : `http://127.0.0.1${BASE}${PATHS[target]}`;
   const headers = { "content-type": "application/json", "content-length": String(Buffer.byteLength(ECHO_BODY)), ...auth };
   const once = async () => {
@@ -128,8 +130,9 @@ async function measure(target: Target) {
     return response instanceof Promise ? await response : response;
   };
   const first = await once();
-  const body = (await first.json()) as { echo?: unknown };
-  if (first.status !== 200 || body.echo !== "hello") throw new Error(`${target} answered ${first.status} ${JSON.stringify(body)}`);
+  const body = (await first.json()) as { echo?: unknown; error?: { code?: string } };
+  const answered = target === "reject" ? first.status === 401 && body.error?.code === "UNAUTHORIZED" : first.status === 200 && body.echo === "hello";
+  if (!answered) throw new Error(`${target} answered ${first.status} ${JSON.stringify(body)}`);
   const loop = async (n: number) => {
     for (let i = 0; i < n; i++) {
       await once();
@@ -147,7 +150,7 @@ async function measure(target: Target) {
 }
 
 /** The product in-process: the dispatcher's native route, as Bun's router calls it. */
-async function product(path: string) {
+async function product(path: string, unknownKey: boolean) {
   const { createApp } = await import("../../src/app");
   const { loadConfig } = await import("../../src/config");
   const { migrate } = await import("../../src/db/migrate");
@@ -184,7 +187,7 @@ async function product(path: string) {
   const server = { requestIP: () => ({ address: "127.0.0.1", family: "IPv4", port: 40000 }) } as never;
   return {
     handler: (request: Request) => route(request, server),
-    auth: { authorization: `Bearer ${key}` },
+    auth: { authorization: `Bearer ${unknownKey ? UNKNOWN_KEY : key}` },
     cleanup() {
       services.close();
       db.close();
