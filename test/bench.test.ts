@@ -157,6 +157,11 @@ Transfer/sec:     12.60MB
     ]);
     expect(rows.map((r) => r.pass)).toEqual([false, false, undefined]);
   });
+
+  test("a ratio that misses by less than two decimals show is given a third", () => {
+    const rows: Row[] = [{ id: "reject", scenario: "reject", target: "source", kind: "load", ratio: 0.6983, budgets: [{ metric: "ratio", op: ">=", limit: 0.7, unit: "x" }] }];
+    expect(checkBudgets(rows).map((m) => m.message)).toEqual(["reject [source]: ratio 0.698, budget ratio >= 0.70: short by 0.002 (0.2%)"]);
+  });
 });
 
 describe("bun run bench:instructions", () => {

@@ -75,13 +75,17 @@ export function checkBudgets(rows: Row[]): Miss[] {
       const gap = Math.abs(measured - b.limit);
       const pct = b.limit === 0 ? 0 : (gap / b.limit) * 100;
       const direction = b.op === ">=" ? "short by" : "over by";
+      // A ratio that misses by less than the table's two decimals show (0.698 against 0.70) gets
+      // a third, or the message would read "ratio 0.70 ... short by 0.00".
+      const fine = b.unit === "x" && gap < 0.005;
+      const num = (n: number) => (fine ? n.toFixed(3) : fmtNum(n, b.unit));
       misses.push({
         id: row.id,
         target: row.target,
         scenario: row.scenario,
         budget: budgetText(b),
         measured,
-        message: `${row.scenario} [${row.target}]: ${b.metric === "ratio" ? "ratio" : b.metric === "p99" ? "p99" : row.unit === "MB" ? "RSS" : "time"} ${fmtNum(measured, b.unit)}${b.unit === "x" ? "" : ` ${b.unit}`}, budget ${budgetText(b)}: ${direction} ${fmtNum(gap, b.unit)}${b.unit === "x" ? "" : ` ${b.unit}`} (${pct.toFixed(0)}%)`,
+        message: `${row.scenario} [${row.target}]: ${b.metric === "ratio" ? "ratio" : b.metric === "p99" ? "p99" : row.unit === "MB" ? "RSS" : "time"} ${num(measured)}${b.unit === "x" ? "" : ` ${b.unit}`}, budget ${budgetText(b)}: ${direction} ${num(gap)}${b.unit === "x" ? "" : ` ${b.unit}`} (${pct.toFixed(fine ? 1 : 0)}%)`,
       });
     }
   }
