@@ -64,12 +64,16 @@ function commit(): boolean {
   return true;
 }
 
+/** Commits after `COMMIT_DELAY_MS`, so slices arriving meanwhile share the transaction. */
+function commitLater() {
+  commitTimer ??= setTimeout(() => next(commit()), COMMIT_DELAY_MS);
+}
+
 /** After a commit: back after the delay while slices keep coming, else asleep until woken. */
 function next(committed: boolean) {
-  if (committed) {
-    commitTimer ??= setTimeout(() => next(commit()), COMMIT_DELAY_MS);
-    return;
-  }
+  // Without a connection there is nothing to wait for: the main thread stops using this thread.
+  if (!store) return;
+  if (committed) return commitLater();
   // Asleep first, then look again: a slice written in between either is seen here or finds the
   // flag set and sends a wake-up.
   Atomics.store(ring!.control, SLEEPING, 1);
@@ -90,7 +94,7 @@ self.onmessage = (event: MessageEvent<HistoryWorkerMessage>) => {
       signal(FAILED, 1);
     }
   } else if (message.type === "wake") {
-    commitTimer ??= setTimeout(() => next(commit()), COMMIT_DELAY_MS);
+    commitLater();
   } else if (message.type === "sync") {
     next(commit());
   } else if (message.type === "close") {
