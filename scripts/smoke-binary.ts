@@ -5,7 +5,7 @@
  * a local SMS gateway, reads records through query_records, then stops it with SIGTERM.
  * Usage: bun scripts/smoke-binary.ts [binary]
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -69,6 +69,13 @@ try {
   const healthBody = await health.json();
   if (health.status !== 200 || healthBody.status !== "ok") fail(`/healthz answered ${health.status} ${JSON.stringify(healthBody)}`);
   console.log(`smoke: /healthz ok, ${Math.round(performance.now() - started)} ms after start`);
+  // The binary restarts itself with the allocator settings (src/runtime-tuning.ts) in place,
+  // keeping its pid: Linux shows that process's environment in /proc.
+  if (process.platform === "linux") {
+    const environ = readFileSync(`/proc/${proc.pid}/environ`, "utf8").split("\0");
+    if (!environ.includes("MIMALLOC_PURGE_HOLES=0")) fail("serve did not restart with the allocator settings");
+    console.log("smoke: serve runs with the allocator settings");
+  }
   const ui = await fetch(`${url}/swagger`);
   if (ui.status !== 200 || !(await ui.text()).includes("<html")) fail(`/swagger answered ${ui.status}`);
   const css = await fetch(`${url}/swagger/assets/swagger-ui.css`);

@@ -1,44 +1,10 @@
 #!/usr/bin/env bun
 /**
  * @module main
- * CLI entry of `switchboard`. Known failures (bad configuration, a data dir from a newer version)
- * print one line to stderr and exit 1; only a real bug prints a stack.
+ * Entry of `switchboard`. A `serve` first makes sure it runs with the allocator settings of
+ * runtime-tuning.ts (it may replace this process there), and only then loads the app.
  */
-import { ConfigError } from "./config";
-import { NewerDatabaseError } from "./db/migrate";
-import { COMMANDS, HELP } from "./cli/commands";
-import { VERSION } from "./version";
+import { restartWithAllocatorSettings } from "./runtime-tuning";
 
-async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(HELP);
-    return name === undefined ? 1 : 0;
-  }
-  if (name === "--version" || name === "-v" || name === "version") {
-    process.stdout.write(`switchboard ${VERSION}\n`);
-    return 0;
-  }
-  const command = COMMANDS[name];
-  if (!command) {
-    process.stderr.write(`error: unknown command "${name}" (see switchboard --help)\n`);
-    return 1;
-  }
-  if (rest.includes("--help") || rest.includes("-h")) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  return command.run(rest, process.env);
-}
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error) => {
-    if (error instanceof ConfigError || error instanceof NewerDatabaseError) {
-      process.stderr.write(`error: ${error.message}\n`);
-    } else {
-      process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    }
-    process.exit(1);
-  },
-);
+if (process.argv[2] === "serve") restartWithAllocatorSettings(import.meta.path);
+await import("./cli/run");

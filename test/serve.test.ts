@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Elysia } from "elysia";
 import { createApp } from "../src/app";
@@ -68,11 +68,32 @@ describe("switchboard serve (real process)", () => {
     expect(swagger.status).toBe(200);
   });
 
+  // Linux shows a process's environment in /proc: the pid Bun.spawn returned now runs with the
+  // allocator settings, so the restart replaced the process rather than starting a second one.
+  test.if(process.platform === "linux")("runs with the allocator settings, in the process that was started", () => {
+    expect(environOf(server.proc.pid)).toContain("MIMALLOC_PURGE_HOLES=0");
+    expect(server.proc.exitCode).toBeNull();
+  });
+
   test("SIGTERM exits 0 and leaves a database that migrates cleanly", async () => {
     expect(await server.kill("SIGTERM")).toBe(0);
     const db = openDatabase(join(dataDir, DATABASE_FILE));
     expect(migrate(db.sqlite)).toEqual([]);
     db.close();
+  });
+});
+
+const environOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+
+describe("allocator settings", () => {
+  test.if(process.platform === "linux")("a value of the user's own is kept: that is the opt-out", async () => {
+    const server = await startServerProcess(fromSource("serve", "--port", "0", "--data-dir", tempDir()), { env: { MIMALLOC_PURGE_HOLES: "1" } });
+    try {
+      expect(environOf(server.proc.pid)).toContain("MIMALLOC_PURGE_HOLES=1");
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.kill();
+    }
   });
 });
 

@@ -35,6 +35,7 @@ import { cpus, release, tmpdir } from "node:os";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { customerId, RECORDS_PER_CUSTOMER, type BaselineMode } from "./baseline";
+import { ALLOCATOR_ENV } from "../../src/runtime-tuning";
 import { BASELINE, coldStart, cpuTime, cpuUsed, MAIN, ROOT, rssMb, spawnListening, type Child, type CpuTime } from "./proc";
 import { checkBudgets, markdown, type Budget, type Miss, type Row } from "./report";
 import { ADMIN, CREATE_COLLECTION, measureIndexedQuery, prepareBenchDir, QUERY_COLLECTION, QUERY_FILTER } from "./seed";
@@ -483,7 +484,10 @@ async function main(): Promise<number> {
     mkdirSync(bareDir);
     const bare = await spawnListening(
       [process.execPath, BASELINE, "--mode", spec.mode, "--port", "0", "--records", String(settings.records), "--dir", bareDir],
-      { logFile: join(tmp, `bare-${spec.mode}.log`), timeoutMs: 60_000 },
+      // The bare server runs with the allocator settings the product gives itself (or the ones
+      // this shell overrides them with), so a ratio compares the work done per request, not two
+      // allocator configurations.
+      { env: { ...ALLOCATOR_ENV, ...process.env } as Record<string, string>, logFile: join(tmp, `bare-${spec.mode}.log`), timeoutMs: 60_000 },
     );
     children.push(bare);
     try {
