@@ -17,6 +17,10 @@ const proc = Bun.spawnSync(
     process.execPath,
     "build",
     "--compile",
+    // With chunks, the binary parses only the entry before main.ts runs: `serve` restarts itself
+    // there (runtime-tuning.ts), and without splitting every start parsed the whole app first,
+    // twice (cold start +150 ms instead of +40 ms).
+    "--splitting",
     join(root, "src", "main.ts"),
     join(root, "src", "modules", "executions", "history-worker.ts"),
     join(root, "src", "modules", "collections", "reader-worker.ts"),

@@ -4,7 +4,8 @@
  * reads its options from the environment once, when the process starts, and nothing in the
  * runtime can change them later. So a server started without them replaces itself with a copy
  * that has them: `execve`, which keeps the pid, the open files and the terminal, before any of
- * the app is loaded. It costs ~20 ms of start-up, once.
+ * the app is loaded. It costs ~40 ms of start-up in the binary, once (which builds with
+ * `--splitting` so that the first start parses only the entry, not the whole app).
  *
  * `MIMALLOC_PURGE_HOLES=0`: by default the allocator hands the free parts of pages still in use
  * back to the OS whenever a thread goes idle (at most every 100 ms). Under load the JavaScript
