@@ -51,18 +51,17 @@ export function restartCommand(p: ProcessFacts): { args: string[]; env: Record<s
  * platform can (`process.execve` is missing on Windows). Returns only when it did not restart.
  */
 export function restartWithAllocatorSettings(entryPath: string): void {
-  const execve = (process as { execve?: (file: string, args: string[], env: Record<string, string>) => never }).execve;
-  if (typeof execve !== "function") return;
+  if (typeof process.execve !== "function") return;
   const command = restartCommand({
     execPath: process.execPath,
     argv: process.argv,
     execArgv: process.execArgv,
-    compiled: entryPath.startsWith("/$bunfs/") || entryPath.startsWith("B:/~BUN/"),
+    compiled: entryPath.startsWith("/$bunfs/"),
     env: process.env,
   });
   if (!command) return;
   try {
-    execve.call(process, process.execPath, command.args, command.env);
+    process.execve(process.execPath, command.args, command.env);
   } catch {
     // Not fatal: the server runs as well with the allocator's defaults, a little slower.
   }

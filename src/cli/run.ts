@@ -1,7 +1,7 @@
 /**
  * @module cli/run
- * The `switchboard` command line, loaded by `main.ts`. Known failures (bad configuration, a data dir from a newer version)
- * print one line to stderr and exit 1; only a real bug prints a stack.
+ * The `switchboard` command line, loaded by `main.ts`. Known failures (bad configuration, a data
+ * dir from a newer version) print one line to stderr and exit 1; only a real bug prints a stack.
  */
 import { ConfigError } from "../config";
 import { NewerDatabaseError } from "../db/migrate";
