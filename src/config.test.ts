@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, loadConfig, parseConfigFlags, parseSize, prepareDataDir } from "./config";
+import { availableParallelism } from "node:os";
+import { ConfigError, loadConfig, parseConfigFlags, parseReaderThread, parseSize, prepareDataDir, READER_THREAD_MIN_CPUS } from "./config";
 
 describe("loadConfig", () => {
   test("defaults match DESIGN.md", () => {
@@ -11,8 +12,21 @@ describe("loadConfig", () => {
     expect(config.trustProxy).toEqual([]);
     expect(config.outboundAllowPrivate).toBe(false);
     expect(config.historyThread).toBe(true);
-    expect(config.readerThread).toBe(true);
+    expect(config.readerThread).toBe(availableParallelism() >= READER_THREAD_MIN_CPUS);
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  test("the records reader thread is on by default only with enough CPUs to spare one", () => {
+    expect(parseReaderThread(undefined, 2)).toBe(false);
+    expect(parseReaderThread("", 3)).toBe(false);
+    expect(parseReaderThread(undefined, 4)).toBe(true);
+    expect(parseReaderThread("AUTO", 16)).toBe(true);
+    expect(parseReaderThread("auto", 1)).toBe(false);
+    // An explicit value wins over the CPU count either way.
+    expect(parseReaderThread("true", 1)).toBe(true);
+    expect(parseReaderThread("off", 64)).toBe(false);
+    expect(() => parseReaderThread("sometimes", 8)).toThrow('invalid SWITCHBOARD_READER_THREAD "sometimes": expected auto, true or false');
+    expect(() => loadConfig({}, { SWITCHBOARD_READER_THREAD: "2" })).toThrow(ConfigError);
   });
 
   test("flags win over env, env over defaults", () => {
