@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { createMemoryLogger } from "../src/log";
 import { createHistoryThread } from "../src/modules/executions/history-thread";
 import { createExecutionRecorder } from "../src/modules/executions/recorder";
+import type { StoredExecution } from "../src/modules/executions/store";
 import type { ExecutionRecord } from "../src/modules/executions/types";
 import { ADMIN, createIdentityTestApp, tempDir, type TestApp } from "./helpers/app";
 
@@ -22,6 +23,12 @@ afterAll(() => t.close());
 
 const rowsOf = (endpointId: string) =>
   t.services.historyDb.sqlite.query<{ id: string; steps: string }, [string]>("SELECT id, steps FROM executions WHERE endpoint_id = ?").all(endpointId);
+
+/** A fallback store that keeps what the request thread writes itself, steps parsed back. */
+function fallbackStore() {
+  const rows: ExecutionRecord[] = [];
+  return { rows, insertRows: (batch: readonly StoredExecution[]) => void rows.push(...batch.map((r) => ({ ...r, steps: JSON.parse(r.steps) }))) };
+}
 
 describe("history writer thread", () => {
   test("calls are stored by the thread, redacted; flush() waits for them", async () => {
@@ -53,7 +60,7 @@ describe("history writer thread", () => {
 
   test("stop() stores what is queued and closes the thread; later records are written here", () => {
     const logger = createMemoryLogger();
-    const store = { rows: [] as ExecutionRecord[], insertMany: (r: readonly ExecutionRecord[]) => void store.rows.push(...r) };
+    const store = fallbackStore();
     // The thread writes the real database; `store` is only the fallback and must stay unused until stop.
     const thread = createHistoryThread(store, logger, { path: t.services.historyDb.path, synchronous: "NORMAL", maxBatch: 10, maxResultBytes: 4096 });
     const recorder = createExecutionRecorder(store, logger, { sink: thread });
@@ -69,7 +76,7 @@ describe("history writer thread", () => {
 
   test("records are committed by the thread within its delay, without a flush", async () => {
     const logger = createMemoryLogger();
-    const store = { rows: [] as ExecutionRecord[], insertMany: (r: readonly ExecutionRecord[]) => void store.rows.push(...r) };
+    const store = fallbackStore();
     const thread = createHistoryThread(store, logger, { path: t.services.historyDb.path, synchronous: "NORMAL", maxBatch: 10, maxResultBytes: 4096 });
     const recorder = createExecutionRecorder(store, logger, { sink: thread });
     const rec = (id: string): ExecutionRecord => ({ id, account_id: "acc_x", endpoint_id: "ep_later", kind: "endpoint", status: "completed", http_status: 200, method: "GET", path: "/", started_at: Date.now(), duration_ms: 1, steps: [] });
@@ -87,7 +94,7 @@ describe("history writer thread", () => {
 
   test("a thread that cannot open the database is reported and history is written here instead", async () => {
     const logger = createMemoryLogger();
-    const store = { rows: [] as ExecutionRecord[], insertMany: (r: readonly ExecutionRecord[]) => void store.rows.push(...r) };
+    const store = fallbackStore();
     const thread = createHistoryThread(store, logger, { path: join(tempDir(), "missing", "dir", "x.db"), synchronous: "NORMAL", maxBatch: 10, maxResultBytes: 4096, settleTimeoutMs: 2000 });
     const recorder = createExecutionRecorder(store, logger, { sink: thread });
     const rec = (id: string): ExecutionRecord => ({ id, account_id: "acc_x", endpoint_id: "ep_fail", kind: "endpoint", status: "completed", http_status: 200, method: "GET", path: "/", started_at: Date.now(), duration_ms: 1, steps: [] });
@@ -106,7 +113,7 @@ describe("history writer thread", () => {
 
   test("a thread that dies with slices posted to it loses none of them: they are written here, redacted", async () => {
     const logger = createMemoryLogger();
-    const store = { rows: [] as ExecutionRecord[], insertMany: (r: readonly ExecutionRecord[]) => void store.rows.push(...r) };
+    const store = fallbackStore();
     const worker = { source: new URL("./fixtures/dying-history-worker.ts", import.meta.url), inBinary: "" };
     const thread = createHistoryThread(store, logger, { path: t.services.historyDb.path, synchronous: "NORMAL", maxBatch: 10, maxResultBytes: 4096, worker });
     const recorder = createExecutionRecorder(store, logger, { sink: thread });
@@ -132,7 +139,7 @@ describe("history writer thread", () => {
 
   test("a thread too far behind to take more: slices the ring cannot hold are written here, none lost", () => {
     const logger = createMemoryLogger();
-    const store = { rows: [] as ExecutionRecord[], insertMany: (r: readonly ExecutionRecord[]) => void store.rows.push(...r) };
+    const store = fallbackStore();
     const worker = { source: new URL("./fixtures/stalled-history-worker.ts", import.meta.url), inBinary: "" };
     const thread = createHistoryThread(store, logger, { path: t.services.historyDb.path, synchronous: "NORMAL", maxBatch: 10, maxResultBytes: 4096, worker, ringBytes: 4096, settleTimeoutMs: 200 });
     const rec = (id: string): ExecutionRecord => ({ id, account_id: "acc_x", endpoint_id: "ep_full", kind: "endpoint", status: "completed", http_status: 200, method: "GET", path: "/", started_at: Date.now(), duration_ms: 1, steps: [] });
@@ -150,7 +157,7 @@ describe("history writer thread", () => {
 
   test("a slice too large for the ring is split, and a single record that still does not fit is written here", () => {
     const logger = createMemoryLogger();
-    const store = { rows: [] as ExecutionRecord[], insertMany: (r: readonly ExecutionRecord[]) => void store.rows.push(...r) };
+    const store = fallbackStore();
     const thread = createHistoryThread(store, logger, { path: t.services.historyDb.path, synchronous: "NORMAL", maxBatch: 10, maxResultBytes: 4096, ringBytes: 16384 });
     const rec = (id: string, size: number): ExecutionRecord => ({
       id, account_id: "acc_x", endpoint_id: "ep_split", kind: "endpoint", status: "completed", http_status: 200, method: "GET", path: "/",

@@ -120,7 +120,9 @@ function runFrom(state: RunState, first: number): PipelineOutcome | Promise<Pipe
   const { run, guard } = state;
   for (let index = first; index < run.actions.length; index++) {
     const action = run.actions[index]!;
-    const step: StepRecord = { index, type: action.type, ...(action.name ? { name: action.name } : {}), status: "completed", duration_ms: 0 };
+    // In the order the history stores a step's keys (sanitize.ts), so its JSON can be stored as it is.
+    const step: StepRecord = { index, type: action.type, status: "completed", duration_ms: 0 };
+    if (action.name) step.name = action.name;
     state.steps.push(step);
     const started = performance.now();
     if (guard.expired()) {

@@ -6,8 +6,9 @@
  * the history writer thread, which must store exactly the same thing.
  */
 import type { LogFields, Logger, LogLevel } from "../../log";
-import { sanitizeRecord } from "./sanitize";
-import type { ExecutionsStore } from "./store";
+import { sanitizeHead, sanitizeRecord } from "./sanitize";
+import { storedSteps } from "./stored-steps";
+import type { ExecutionsStore, StoredExecution } from "./store";
 import type { ExecutionRecord } from "./types";
 
 /** A record as the dispatcher queued it, with the credential values its call used. */
@@ -16,22 +17,45 @@ export interface QueuedExecution {
   secrets: readonly string[];
 }
 
+/** A queued record on its way to the database: its steps travel as JSON text (stored-steps.ts). */
+export interface PendingExecution {
+  rec: Omit<ExecutionRecord, "steps">;
+  secrets: readonly string[];
+  steps: string;
+}
+
+/**
+ * The record with its steps as JSON text. Records are JSON data but for what an action may return
+ * (a bigint, a cycle); such a record is sanitized first, which makes it JSON-safe, and redaction
+ * follows JSON semantics either way, so what is stored is the same.
+ */
+export function toPending({ rec, secrets }: QueuedExecution, maxResultBytes: number): PendingExecution {
+  const { steps, ...head } = rec;
+  let text: string;
+  try {
+    text = JSON.stringify(steps);
+  } catch {
+    text = JSON.stringify(sanitizeRecord(rec, secrets, maxResultBytes).steps);
+  }
+  return { rec: head, secrets, steps: text };
+}
+
 export type HistoryLog = (level: Exclude<LogLevel, "debug" | "info">, msg: string, fields: LogFields) => void;
 
 /** A HistoryLog writing to `logger` (in the thread that owns the logger). */
 export const historyLogTo = (logger: Logger): HistoryLog => (level, msg, fields) => logger[level](msg, fields);
 
 export function writeExecutions(
-  store: Pick<ExecutionsStore, "insertMany">,
-  queued: readonly QueuedExecution[],
+  store: Pick<ExecutionsStore, "insertRows">,
+  pending: readonly PendingExecution[],
   options: { maxBatch: number; maxResultBytes: number },
   log: HistoryLog,
 ): void {
-  for (let start = 0; start < queued.length; start += options.maxBatch) {
-    const batch: ExecutionRecord[] = [];
-    for (const { rec, secrets } of queued.slice(start, start + options.maxBatch)) {
+  for (let start = 0; start < pending.length; start += options.maxBatch) {
+    const batch: StoredExecution[] = [];
+    for (const { rec, secrets, steps } of pending.slice(start, start + options.maxBatch)) {
       try {
-        batch.push(sanitizeRecord(rec, secrets, options.maxResultBytes));
+        batch.push({ ...sanitizeHead(rec, secrets), steps: storedSteps(steps, secrets, options.maxResultBytes) });
       } catch (error) {
         log("error", "could not prepare execution record", { execution_id: rec.id, error: (error as Error).message });
       }
@@ -40,9 +64,9 @@ export function writeExecutions(
   }
 }
 
-function insert(store: Pick<ExecutionsStore, "insertMany">, batch: ExecutionRecord[], log: HistoryLog) {
+function insert(store: Pick<ExecutionsStore, "insertRows">, batch: StoredExecution[], log: HistoryLog) {
   try {
-    store.insertMany(batch);
+    store.insertRows(batch);
     return;
   } catch (error) {
     if (batch.length === 1) {
@@ -55,7 +79,7 @@ function insert(store: Pick<ExecutionsStore, "insertMany">, batch: ExecutionReco
   let lastError = "";
   for (const rec of batch) {
     try {
-      store.insertMany([rec]);
+      store.insertRows([rec]);
     } catch (error) {
       failed++;
       lastError = (error as Error).message;

@@ -15,11 +15,11 @@
  */
 import { startBackgroundWorker, type WorkerModule } from "../../background-worker";
 import type { Logger } from "../../log";
-import { historyLogTo, writeExecutions, type QueuedExecution } from "./history-batch";
+import { historyLogTo, toPending, writeExecutions, type QueuedExecution } from "./history-batch";
 import { CLOSED, FAILED, SLOTS, type HistoryWorkerLog, type HistoryWorkerMessage } from "./history-protocol";
 import { createRingMemory, READ_POS, ringReader, ringWriter, type RingMemory, type RingWriter } from "./history-ring";
+import { decodeSlice, encodeSlice } from "./history-slice";
 import type { HistorySink } from "./recorder";
-import { sanitizeRecord } from "./sanitize";
 import type { ExecutionsStore } from "./store";
 
 export interface HistoryThreadOptions {
@@ -63,20 +63,7 @@ const RING_BYTES = 16 * 1024 * 1024;
 
 const WORKER: WorkerModule = { source: new URL("./history-worker.ts", import.meta.url), inBinary: "./modules/executions/history-worker.ts" };
 
-/**
- * The slice as JSON. Records are JSON data but for what an action may return (a bigint, a cycle);
- * such a slice is sanitized here first, which makes it JSON-safe. Redaction follows JSON semantics
- * either way, so the thread stores what the request thread would have.
- */
-function toJson(queued: QueuedExecution[], maxResultBytes: number): string {
-  try {
-    return JSON.stringify(queued);
-  } catch {
-    return JSON.stringify(queued.map(({ rec, secrets }) => ({ rec: sanitizeRecord(rec, secrets, maxResultBytes), secrets })));
-  }
-}
-
-export function createHistoryThread(fallbackStore: Pick<ExecutionsStore, "insertMany">, logger: Logger, options: HistoryThreadOptions): HistorySink {
+export function createHistoryThread(fallbackStore: Pick<ExecutionsStore, "insertRows">, logger: Logger, options: HistoryThreadOptions): HistorySink {
   const settleTimeoutMs = options.settleTimeoutMs ?? 10_000;
   const ringBytes = options.ringBytes ?? RING_BYTES;
   const shared = new Int32Array(new SharedArrayBuffer(SLOTS * Int32Array.BYTES_PER_ELEMENT));
@@ -89,7 +76,8 @@ export function createHistoryThread(fallbackStore: Pick<ExecutionsStore, "insert
   let fullLoggedAt = -Infinity;
 
   const log = historyLogTo(logger);
-  const writeHere = (queued: QueuedExecution[]) => writeExecutions(fallbackStore, queued, batchOptions, log);
+  const writeHere = (queued: QueuedExecution[]) =>
+    writeExecutions(fallbackStore, queued.map((q) => toPending(q, batchOptions.maxResultBytes)), batchOptions, log);
 
   function start(): RingWriter | undefined {
     if (failed) return undefined;
@@ -124,7 +112,7 @@ export function createHistoryThread(fallbackStore: Pick<ExecutionsStore, "insert
     });
     for (const text of rewrite) {
       try {
-        writeHere(JSON.parse(text) as QueuedExecution[]);
+        writeExecutions(fallbackStore, decodeSlice(text), batchOptions, log);
       } catch (cause) {
         logger.error("execution history write failed", { error: (cause as Error).message });
       }
@@ -133,7 +121,7 @@ export function createHistoryThread(fallbackStore: Pick<ExecutionsStore, "insert
 
   /** Hands a slice to the thread; what the ring cannot take now is written here. */
   function hand(writer: RingWriter, queued: QueuedExecution[]) {
-    const result = writer.write(toJson(queued, batchOptions.maxResultBytes));
+    const result = writer.write(encodeSlice(queued, batchOptions.maxResultBytes));
     if (result === "written") {
       if (writer.takeSleeping()) worker?.postMessage({ type: "wake" } satisfies HistoryWorkerMessage);
     } else if (result === "too_big" && queued.length > 1) {

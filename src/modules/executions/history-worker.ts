@@ -14,9 +14,10 @@
  * more CPU than 500 per commit.
  */
 import { openDatabase, type Database } from "../../db/open";
-import { writeExecutions, type HistoryLog, type QueuedExecution } from "./history-batch";
+import { writeExecutions, type HistoryLog, type PendingExecution } from "./history-batch";
 import { CLOSED, FAILED, type HistoryWorkerLog, type HistoryWorkerMessage } from "./history-protocol";
 import { ringReader, SLEEPING, type RingReader } from "./history-ring";
+import { decodeSlice } from "./history-slice";
 import { createExecutionsStore, type ExecutionsStore } from "./store";
 
 declare const self: Worker;
@@ -47,10 +48,10 @@ function commit(): boolean {
   if (!store || !ring) return false;
   const slices = ring.take();
   if (slices.length === 0) return false;
-  const records: QueuedExecution[] = [];
+  const records: PendingExecution[] = [];
   for (const text of slices) {
     try {
-      for (const queued of JSON.parse(text) as QueuedExecution[]) records.push(queued);
+      for (const pending of decodeSlice(text)) records.push(pending);
     } catch (error) {
       log("error", "execution history write failed", { error: (error as Error).message });
     }

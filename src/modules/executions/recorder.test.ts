@@ -20,9 +20,9 @@ function setup(options: RecorderOptions = {}) {
   const transactions: number[] = [];
   const counted: ExecutionsStore = {
     ...store,
-    insertMany(records) {
-      transactions.push(records.length);
-      store.insertMany(records);
+    insertRows(rows) {
+      transactions.push(rows.length);
+      store.insertRows(rows);
     },
   };
   const logger = createMemoryLogger("json");

@@ -9,7 +9,7 @@
  * slowed or memory grown without bound.
  */
 import type { Logger } from "../../log";
-import { historyLogTo, writeExecutions, type QueuedExecution } from "./history-batch";
+import { historyLogTo, toPending, writeExecutions, type QueuedExecution } from "./history-batch";
 import type { ExecutionsStore } from "./store";
 import type { ExecutionRecord } from "./types";
 
@@ -58,17 +58,17 @@ export interface ExecutionRecorder {
 const TIMED_SLICES = 4;
 
 /** The in-thread sink: sanitize and insert through the store, in transactions of `maxBatch`. */
-export function inlineHistorySink(store: Pick<ExecutionsStore, "insertMany">, logger: Logger, options: { maxBatch: number; maxResultBytes: number }): HistorySink {
+export function inlineHistorySink(store: Pick<ExecutionsStore, "insertRows">, logger: Logger, options: { maxBatch: number; maxResultBytes: number }): HistorySink {
   const log = historyLogTo(logger);
   return {
-    write: (queued) => writeExecutions(store, queued, options, log),
+    write: (queued) => writeExecutions(store, queued.map((q) => toPending(q, options.maxResultBytes)), options, log),
     settle() {},
     close() {},
     sliceSize: options.maxBatch,
   };
 }
 
-export function createExecutionRecorder(store: Pick<ExecutionsStore, "insertMany">, logger: Logger, options: RecorderOptions = {}): ExecutionRecorder {
+export function createExecutionRecorder(store: Pick<ExecutionsStore, "insertRows">, logger: Logger, options: RecorderOptions = {}): ExecutionRecorder {
   const capacity = Math.max(1, options.maxQueue ?? 20_000);
   const sink = options.sink ?? inlineHistorySink(store, logger, { maxBatch: Math.max(1, options.maxBatch ?? 500), maxResultBytes: options.maxResultBytes ?? 4096 });
   const flushIntervalMs = options.flushIntervalMs ?? sink.flushIntervalMs ?? 200;

@@ -87,6 +87,9 @@ function toRecord(row: ExecutionRow): ExecutionRecord {
 
 type Bind = string | number | null;
 
+/** A record as a row holds it: its steps as JSON text, already sanitized (history-batch.ts). */
+export type StoredExecution = Omit<ExecutionRecord, "steps"> & { steps: string };
+
 /**
  * One keyset page, newest first. The index (endpoint_id, started_at) gives the range
  * `from <= started_at <= min(to, cursor)`; `id < ?6` only breaks ties at the cursor's millisecond.
@@ -107,7 +110,7 @@ export function createExecutionsStore(db: Database) {
   const insert = sqlite.prepare<unknown, Bind[]>(
     `INSERT INTO executions (${COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)`,
   );
-  const insertAll = sqlite.transaction((records: readonly ExecutionRecord[]) => {
+  const insertAll = sqlite.transaction((records: readonly StoredExecution[]) => {
     for (const r of records) {
       insert.run(
         r.id,
@@ -124,7 +127,7 @@ export function createExecutionsStore(db: Database) {
         r.key_prefix ?? null,
         r.started_at,
         r.duration_ms,
-        JSON.stringify(r.steps),
+        r.steps,
       );
     }
   });
@@ -166,9 +169,14 @@ export function createExecutionsStore(db: Database) {
   const checkpoint = sqlite.prepare<{ busy: number; log: number; checkpointed: number }, []>("PRAGMA wal_checkpoint(TRUNCATE)");
 
   return {
-    /** Inserts records in one transaction: all or none. */
+    /** Inserts rows in one transaction: all or none. */
+    insertRows(rows: readonly StoredExecution[]): void {
+      if (rows.length) insertAll(rows);
+    },
+
+    /** Inserts records as they are (tests, tools): all or none. */
     insertMany(records: readonly ExecutionRecord[]): void {
-      if (records.length) insertAll(records);
+      if (records.length) insertAll(records.map((r) => ({ ...r, steps: JSON.stringify(r.steps) })));
     },
 
     /** One execution, only if it belongs to the account. */
