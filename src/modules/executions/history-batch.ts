@@ -25,19 +25,22 @@ export interface PendingExecution {
 }
 
 /**
- * The record with its steps as JSON text. Records are JSON data but for what an action may return
- * (a bigint, a cycle); such a record is sanitized first, which makes it JSON-safe, and redaction
+ * A record's steps as JSON text. Records are JSON data but for what an action may return (a
+ * bigint, a cycle); such a record is sanitized first, which makes it JSON-safe, and redaction
  * follows JSON semantics either way, so what is stored is the same.
  */
-export function toPending({ rec, secrets }: QueuedExecution, maxResultBytes: number): PendingExecution {
-  const { steps, ...head } = rec;
-  let text: string;
+export function stepsJson({ rec, secrets }: QueuedExecution, maxResultBytes: number): string {
   try {
-    text = JSON.stringify(steps);
+    return JSON.stringify(rec.steps);
   } catch {
-    text = JSON.stringify(sanitizeRecord(rec, secrets, maxResultBytes).steps);
+    return JSON.stringify(sanitizeRecord(rec, secrets, maxResultBytes).steps);
   }
-  return { rec: head, secrets, steps: text };
+}
+
+/** The record with its steps as JSON text. */
+export function toPending(queued: QueuedExecution, maxResultBytes: number): PendingExecution {
+  const { steps: _, ...head } = queued.rec;
+  return { rec: head, secrets: queued.secrets, steps: stepsJson(queued, maxResultBytes) };
 }
 
 export type HistoryLog = (level: Exclude<LogLevel, "debug" | "info">, msg: string, fields: LogFields) => void;
