@@ -1,31 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { ActionError, type HttpCapability } from "../plugin-api";
-import { MAX_ACTIONS, MAX_DEPTH, runPipeline, type PipelineAction, type PipelineRun } from "./pipeline";
-import type { TemplateData } from "./types";
+import { ActionError } from "../plugin-api";
+import { MAX_ACTIONS, MAX_DEPTH, type PipelineAction } from "./pipeline";
+import { runTestPipeline, testAction } from "./testing";
 
-const noHttp: HttpCapability = { fetch: async () => ({ status: 0, headers: {}, body: null }) };
-const silent = { info() {}, warn() {}, error() {} };
-
-function action(type: string, run: PipelineAction["run"], render: PipelineAction["render"] = () => ({})): PipelineAction {
-  return { type, run, render, check: () => [] };
-}
-
-function pipeline(actions: PipelineAction[], extra: Partial<PipelineRun> = {}) {
-  const data: TemplateData = { request: {}, auth: {}, actions: [], now: new Date().toISOString(), credentials: {} };
-  return runPipeline({
-    actions,
-    request: { method: "GET", path: "/", params: {}, query: {}, headers: {}, body: null },
-    auth: null,
-    data,
-    executionId: "exe_test",
-    accountId: "acc_test",
-    timeoutMs: 1000,
-    log: silent,
-    http: () => noHttp,
-    records: () => ({}) as never,
-    ...extra,
-  });
-}
+const action = testAction;
+const pipeline = runTestPipeline;
 
 describe("runPipeline", () => {
   test("results flow to later actions through ctx.results and the template data", async () => {
