@@ -120,7 +120,9 @@ try {
   if (execution!.status !== 200 || record.data?.steps?.[0]?.type !== "sms_notify") fail(`the call's history was not stored: ${execution!.status} ${JSON.stringify(record)}`);
   console.log("smoke: execution history stored (the writer thread is checked in the log after the stop)");
 
-  // query_records reads on the records reader thread, another worker the binary must carry.
+  // query_records answers from the binary. Its reader thread (another worker the binary carries,
+  // built as an entrypoint of its own) starts only on a saturated server with 4 or more CPUs, which
+  // one call is not: reader-thread.test.ts runs that thread.
   const post = (path: string, body: unknown) => fetch(`${url}${path}`, { method: "POST", headers: auth, body: JSON.stringify(body) });
   if ((await post("/api/v1/collections", { name: "notes" })).status !== 201) fail("could not create a collection");
   if ((await post("/api/v1/collections/notes/records", { text: "from the binary" })).status !== 201) fail("could not create a record");
@@ -130,7 +132,7 @@ try {
   const notes = await fetch(`${url}/api/v1/x/default/notes`, { headers: auth });
   const listed = await notes.json();
   if (notes.status !== 200 || listed?.[0]?.text !== "from the binary") fail(`query_records answered ${notes.status} ${JSON.stringify(listed)}`);
-  console.log("smoke: query_records answered (the reader thread is checked in the log after the stop)");
+  console.log("smoke: query_records answered");
 } finally {
   proc.kill("SIGTERM");
   gateway.stop(true);
