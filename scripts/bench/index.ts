@@ -31,10 +31,11 @@
  *             round's ratio moves by a tenth on a shared VM.
  * --keep      keep the temporary folder (data dirs, server logs, wrk scripts).
  */
-import { cpus, release, tmpdir } from "node:os";
+import { availableParallelism, cpus, release, tmpdir } from "node:os";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { customerId, RECORDS_PER_CUSTOMER, type BaselineMode } from "./baseline";
+import { parseReaderThread } from "../../src/config";
 import { ALLOCATOR_ENV } from "../../src/runtime-tuning";
 import { BASELINE, coldStart, cpuTime, cpuUsed, MAIN, ROOT, rssMb, spawnListening, type Child, type CpuTime } from "./proc";
 import { checkBudgets, markdown, type Budget, type Miss, type Row } from "./report";
@@ -113,7 +114,9 @@ function machine() {
     cpu = /model name\s*:\s*(.+)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1]?.trim() ?? cpu;
   } catch {}
   const wrkVersion = Bun.spawnSync([wrk!, "--version"]).stdout.toString().split("\n")[0]?.trim() ?? "";
-  return { cpu, cores: cpus().length, bun: Bun.version, os: `${process.platform} ${release()}`, wrk: wrkVersion.replace(/ Copyright.*/, "") };
+  // The product runs with SWITCHBOARD_READER_THREAD unset (productEnv), so `auto` decides from the CPUs.
+  const readerThread = parseReaderThread(undefined, availableParallelism());
+  return { cpu, cores: cpus().length, bun: Bun.version, os: `${process.platform} ${release()}`, wrk: wrkVersion.replace(/ Copyright.*/, ""), readerThread };
 }
 
 // ---- scenarios ---------------------------------------------------------------------------------
@@ -650,7 +653,7 @@ async function main(): Promise<number> {
 
   const misses: Miss[] = checkBudgets(rows);
   const elapsedS = (performance.now() - started) / 1000;
-  const heading = `Switchboard bench, ${settings.mode} mode: ${info.cores} vCPU ${info.cpu}, Bun ${info.bun}, ${info.os}; wrk -c${settings.connections} -t${settings.threads}, ${settings.durationS} s per run after ${settings.warmupS} s warm-up${settings.repeat > 1 ? `, ${settings.repeat} rounds (each row the round with the median ratio)` : ""}.`;
+  const heading = `Switchboard bench, ${settings.mode} mode: ${info.cores} vCPU ${info.cpu}, Bun ${info.bun}, ${info.os}; wrk -c${settings.connections} -t${settings.threads}, ${settings.durationS} s per run after ${settings.warmupS} s warm-up${settings.repeat > 1 ? `, ${settings.repeat} rounds (each row the round with the median ratio)` : ""}; records reader thread ${info.readerThread ? "on" : "off"} (auto).`;
   const table = markdown(rows, targets.length > 1) + (binary ? "" : "\n\nProcess budgets (cold start, RSS) apply to the compiled binary: run with --binary to check them.");
   if (JSON_OUT) {
     console.log(JSON.stringify({ machine: info, settings: { ...settings, targets }, elapsed_s: Math.round(elapsedS), rows, misses, markdown: `${heading}\n\n${table}` }, null, 2));
