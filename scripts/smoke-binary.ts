@@ -5,8 +5,8 @@
  * a local SMS gateway, reads records through query_records, then stops it with SIGTERM.
  * Usage: bun scripts/smoke-binary.ts [binary]
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { getPriority, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const source = resolve(process.argv[2] ?? join(import.meta.dir, "..", "dist", "switchboard"));
@@ -119,6 +119,17 @@ try {
   const record = await execution!.json();
   if (execution!.status !== 200 || record.data?.steps?.[0]?.type !== "sms_notify") fail(`the call's history was not stored: ${execution!.status} ${JSON.stringify(record)}`);
   console.log("smoke: execution history stored (the writer thread is checked in the log after the stop)");
+  if (process.platform === "linux") {
+    // The writer steps back for requests (src/thread-priority.ts): one thread at nice 10, the
+    // request thread (whose id is the pid) at the nice value it was started with, this one's.
+    const ownNice = getPriority();
+    const nice = (tid: string) => Number(readFileSync(`/proc/${proc.pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
+    const niced = readdirSync(`/proc/${proc.pid}/task`).filter((tid) => nice(tid) === Math.max(10, ownNice));
+    if (ownNice < 10 && (niced.length !== 1 || nice(String(proc.pid)) !== ownNice)) {
+      fail(`expected the history writer alone at nice 10, found threads ${niced.join(", ") || "none"}`);
+    }
+    console.log("smoke: the history writer thread runs at nice 10");
+  }
 
   // query_records answers from the binary. Its reader thread (another worker the binary carries,
   // built as an entrypoint of its own) starts only on a saturated server with 4 or more CPUs, which

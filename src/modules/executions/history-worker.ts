@@ -14,6 +14,7 @@
  * more CPU than 500 per commit.
  */
 import { openDatabase, type Database } from "../../db/open";
+import { lowerThisThreadPriority } from "../../thread-priority";
 import { writeExecutions, type HistoryLog, type PendingExecution } from "./history-batch";
 import { CLOSED, FAILED, type HistoryWorkerLog, type HistoryWorkerMessage } from "./history-protocol";
 import { ringReader, SLEEPING, type RingReader } from "./history-ring";
@@ -84,6 +85,8 @@ function next(committed: boolean) {
 self.onmessage = (event: MessageEvent<HistoryWorkerMessage>) => {
   const message = event.data;
   if (message.type === "open") {
+    // Requests come first: this thread catches up in the time they leave (thread-priority.ts).
+    lowerThisThreadPriority();
     done = message.done;
     ring = ringReader(message.ring);
     options = { maxBatch: message.maxBatch, maxResultBytes: message.maxResultBytes };
