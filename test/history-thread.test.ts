@@ -58,6 +58,32 @@ describe("history writer thread", () => {
     expect(one.json.data.steps[0].result).toEqual({ said: "n1", api_key: "[REDACTED]" });
   });
 
+  test("a result with nothing to hide is stored as it was, odd text included; one with a key in it is scrubbed", async () => {
+    const ep = (
+      await t.request("POST", "/api/v1/endpoints", {
+        token: admin,
+        body: { name: "as-is", path: "/as-is", method: "POST", actions: [{ type: "transform", config: { template: { echo: "{{request.body.text}}", n: 7 } } }] },
+      })
+    ).json.data;
+    const key = (await t.request("POST", "/api/v1/keys", { token: admin, body: { name: "as-is" } })).json.data.key as string;
+    // Stored as it came (no `=`, token, secret key or JSON text in it), then through the full scrub.
+    const odd = `say "hi"! \\ back\nline \u2028 é😀 __proto__ {not json`;
+    const sql = "' or 1=1 --";
+    const texts = [odd, sql, `mine: ${key}`];
+    const ids: string[] = [];
+    for (const text of texts) {
+      const res = await t.request("POST", "/api/v1/x/default/as-is", { token: key, body: { text } });
+      expect(res.status).toBe(200);
+      ids.push(res.headers.get("x-execution-id")!);
+    }
+    t.services.recorder.flush();
+    const stored = new Map(rowsOf(ep.id).map((r) => [r.id, JSON.parse(r.steps)]));
+    expect(stored.get(ids[0]!)[0].result).toEqual({ echo: odd, n: 7 });
+    expect(stored.get(ids[1]!)[0].result).toEqual({ echo: sql, n: 7 });
+    expect(stored.get(ids[2]!)[0].result).toEqual({ echo: "mine: [REDACTED]", n: 7 });
+    expect(JSON.stringify([...stored.values()])).not.toContain(key);
+  });
+
   test("stop() stores what is queued and closes the thread; later records are written here", () => {
     const logger = createMemoryLogger();
     const store = fallbackStore();
