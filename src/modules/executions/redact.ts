@@ -70,7 +70,7 @@ export function isSecretKey(key: string): boolean {
 }
 
 /** The needles to search for: long enough, deduplicated, longest first (a secret may contain another). */
-function needlesOf(secrets: readonly string[]): string[] {
+export function needlesOf(secrets: readonly string[]): string[] {
   const needles = new Set<string>();
   for (const secret of secrets) {
     if (typeof secret !== "string" || secret.length < MIN_SECRET_LENGTH) continue;

@@ -11,7 +11,7 @@
  * credential value with characters JSON escapes) takes the full path. sanitizeRecord defines what
  * is stored; stored-steps.test.ts compares the two on many generated steps.
  */
-import { isSecretKey, MAX_DEPTH, MIN_SECRET_LENGTH } from "./redact";
+import { isSecretKey, MAX_DEPTH, needlesOf } from "./redact";
 import { MAX_ERROR_MESSAGE, sanitizeSteps } from "./sanitize";
 import type { StepRecord } from "./types";
 
@@ -39,10 +39,7 @@ const MAYBE_JSON_STRING = /"[{[ ]|"\\[tnr]/;
 /** No credential value, Switchboard token, `name=value` pair or JSON text anywhere in `text`. */
 function textIsClean(text: string, secrets: readonly string[]): boolean {
   if (text.includes("sb_") || text.includes("sbs_") || text.includes("=") || MAYBE_JSON_STRING.test(text)) return false;
-  for (const secret of secrets) {
-    if (typeof secret !== "string" || secret.length < MIN_SECRET_LENGTH) continue;
-    if (!absent(text, secret) || !absent(text, encodeURIComponent(secret))) return false;
-  }
+  for (const needle of needlesOf(secrets)) if (!absent(text, needle)) return false;
   return true;
 }
 
