@@ -38,7 +38,7 @@ export function stepsJson({ rec, secrets }: QueuedExecution, maxResultBytes: num
 }
 
 /** The record with its steps as JSON text. */
-export function toPending(queued: QueuedExecution, maxResultBytes: number): PendingExecution {
+function toPending(queued: QueuedExecution, maxResultBytes: number): PendingExecution {
   const { steps: _, ...head } = queued.rec;
   return { rec: head, secrets: queued.secrets, steps: stepsJson(queued, maxResultBytes) };
 }
@@ -65,6 +65,16 @@ export function writeExecutions(
     }
     if (batch.length) insert(store, batch, log);
   }
+}
+
+/** writeExecutions for records straight from the recorder's queue (the sinks that write in this thread). */
+export function writeQueued(
+  store: Pick<ExecutionsStore, "insertRows">,
+  queued: readonly QueuedExecution[],
+  options: { maxBatch: number; maxResultBytes: number },
+  log: HistoryLog,
+): void {
+  writeExecutions(store, queued.map((q) => toPending(q, options.maxResultBytes)), options, log);
 }
 
 function insert(store: Pick<ExecutionsStore, "insertRows">, batch: StoredExecution[], log: HistoryLog) {

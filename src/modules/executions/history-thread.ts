@@ -15,7 +15,7 @@
  */
 import { startBackgroundWorker, type WorkerModule } from "../../background-worker";
 import type { Logger } from "../../log";
-import { historyLogTo, toPending, writeExecutions, type QueuedExecution } from "./history-batch";
+import { historyLogTo, writeExecutions, writeQueued, type QueuedExecution } from "./history-batch";
 import { CLOSED, FAILED, SLOTS, type HistoryWorkerLog, type HistoryWorkerMessage } from "./history-protocol";
 import { createRingMemory, READ_POS, ringReader, ringWriter, type RingMemory, type RingWriter } from "./history-ring";
 import { decodeSlice, encodeSlice } from "./history-slice";
@@ -76,8 +76,7 @@ export function createHistoryThread(fallbackStore: Pick<ExecutionsStore, "insert
   let fullLoggedAt = -Infinity;
 
   const log = historyLogTo(logger);
-  const writeHere = (queued: QueuedExecution[]) =>
-    writeExecutions(fallbackStore, queued.map((q) => toPending(q, batchOptions.maxResultBytes)), batchOptions, log);
+  const writeHere = (queued: QueuedExecution[]) => writeQueued(fallbackStore, queued, batchOptions, log);
 
   function start(): RingWriter | undefined {
     if (failed) return undefined;

@@ -9,7 +9,7 @@
  * slowed or memory grown without bound.
  */
 import type { Logger } from "../../log";
-import { historyLogTo, toPending, writeExecutions, type QueuedExecution } from "./history-batch";
+import { historyLogTo, writeQueued, type QueuedExecution } from "./history-batch";
 import type { ExecutionsStore } from "./store";
 import type { ExecutionRecord } from "./types";
 
@@ -61,7 +61,7 @@ const TIMED_SLICES = 4;
 export function inlineHistorySink(store: Pick<ExecutionsStore, "insertRows">, logger: Logger, options: { maxBatch: number; maxResultBytes: number }): HistorySink {
   const log = historyLogTo(logger);
   return {
-    write: (queued) => writeExecutions(store, queued.map((q) => toPending(q, options.maxResultBytes)), options, log),
+    write: (queued) => writeQueued(store, queued, options, log),
     settle() {},
     close() {},
     sliceSize: options.maxBatch,
