@@ -123,7 +123,8 @@ try {
     // The writer steps back for requests (src/thread-priority.ts): one thread at nice 10, the
     // request thread (whose id is the pid) at the nice value it was started with, this one's.
     const ownNice = getPriority();
-    const nice = (tid: string) => Number(readFileSync(`/proc/${proc.pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
+    // On Linux a thread id is a valid target of getpriority: it reads that thread's own value.
+    const nice = (tid: string) => getPriority(Number(tid));
     const niced = readdirSync(`/proc/${proc.pid}/task`).filter((tid) => nice(tid) === Math.max(10, ownNice));
     if (ownNice < 10 && (niced.length !== 1 || nice(String(proc.pid)) !== ownNice)) {
       fail(`expected the history writer alone at nice 10, found threads ${niced.join(", ") || "none"}`);
