@@ -1,10 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ActionError } from "../plugin-api";
 import { MAX_ACTIONS, MAX_DEPTH, type PipelineAction } from "./pipeline";
-import { runTestPipeline, testAction } from "./testing";
-
-const action = testAction;
-const pipeline = runTestPipeline;
+import { runTestPipeline as pipeline, testAction as action } from "./testing";
 
 describe("runPipeline", () => {
   test("results flow to later actions through ctx.results and the template data", async () => {
