@@ -7,6 +7,7 @@ import type { Server } from "bun";
 import { Elysia } from "elysia";
 import { checkDeclaredLength } from "../../http/body";
 import type { ClientIpResolver } from "../../http/client-ip";
+import { coalesced } from "../../http/coalesce";
 import { callerRequestId, pathOf, writeAccessLine } from "../../http/core";
 import { errorJson } from "../../http/envelope";
 import { AppError, badRequest, forbidden, internalError, notFound } from "../../http/errors";
@@ -44,7 +45,7 @@ export function dispatchNativeRoutes(dispatch: ReturnType<typeof createDispatche
         const slash = tail.indexOf("/");
         const slug = slash < 0 ? tail : tail.slice(0, slash);
         // The dispatcher writes the access line as it answers.
-        return dispatch({
+        const answer = dispatch({
           request,
           slug: slug.includes("%") ? decodeURIComponent(slug) : slug,
           rest: slash < 0 ? "" : tail.slice(slash + 1),
@@ -52,6 +53,8 @@ export function dispatchNativeRoutes(dispatch: ReturnType<typeof createDispatche
           requestId,
           access: { path, start },
         });
+        // Sent with the other answers of this turn of the event loop (http/coalesce.ts).
+        return coalesced(answer);
       } catch (error) {
         // A bad %-escape in the slug is the caller's; anything else that escaped the dispatcher is ours.
         const appError = error instanceof AppError ? error : error instanceof URIError ? badRequest("Malformed request path") : internalError(error);
