@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import type { AnyElysia } from "elysia";
 import { createApp, type AppDeps } from "./app";
-import { prepareDataDir, type Config } from "./config";
+import { ConfigError, prepareDataDir, type Config } from "./config";
 import { migrate } from "./db/migrate";
 import { DATABASE_FILE, openDatabase, type Database } from "./db/open";
 import type { Logger } from "./log";
@@ -64,14 +64,21 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
 /** Serves a built app on the configured host and port; `stop()` drains, then closes the database. */
 export function listen(app: AnyElysia, { config, db, logger }: AppDeps): RunningServer {
-  app.listen({
-    hostname: config.host,
-    port: config.port,
-    maxRequestBodySize: Math.max(TRANSPORT_BODY_LIMIT, config.bodyLimitBytes),
-    // The framework turns Bun's development mode on unless NODE_ENV=production; in it, an error
-    // that escaped every handler would be answered with Bun's error page, stack trace included.
-    development: false,
-  });
+  try {
+    app.listen({
+      hostname: config.host,
+      port: config.port,
+      maxRequestBodySize: Math.max(TRANSPORT_BODY_LIMIT, config.bodyLimitBytes),
+      // The framework turns Bun's development mode on unless NODE_ENV=production; in it, an error
+      // that escaped every handler would be answered with Bun's error page, stack trace included.
+      development: false,
+      // The framework asks for SO_REUSEPORT unless told otherwise: a second instance started on
+      // the same port would then listen too and silently take half of the connections.
+      reusePort: false,
+    });
+  } catch (error) {
+    throw listenError(error, config);
+  }
   const server = app.server!;
   const host = server.hostname?.includes(":") ? `[${server.hostname}]` : server.hostname;
   let stopping: Promise<void> | undefined;
@@ -96,4 +103,12 @@ export function listen(app: AnyElysia, { config, db, logger }: AppDeps): Running
       return stopping;
     },
   };
+}
+
+/** A port taken or not allowed is the operator's to fix: one line naming it, not a stack trace. */
+function listenError(error: unknown, { host, port }: Config): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "EADDRINUSE") return new ConfigError(`port ${port} on ${host} is already in use (another Switchboard or another program listens there); stop it or choose another --port`);
+  if (code === "EACCES") return new ConfigError(`not allowed to listen on port ${port} on ${host} (ports below 1024 need privileges); choose another --port`);
+  return error;
 }

@@ -158,6 +158,25 @@ describe("CLI", () => {
     expect(result.stderr).toMatch(/^error: data dir .* is not a writable directory \(\w+\)\n$/);
   });
 
+  test("a port another instance listens on is refused with one line, not shared", async () => {
+    const first = await startServerProcess(fromSource("serve", "--port", "0", "--data-dir", tempDir()));
+    try {
+      const port = new URL(first.url).port;
+      const result = await runCommand(fromSource("serve", "--port", port, "--data-dir", tempDir(), "--log-format", "json"));
+      expect(result.code).toBe(1);
+      // One error line; the rest is the JSON log of the start-up (flushed on exit), no stack trace.
+      const lines = result.stderr.trimEnd().split("\n");
+      expect(lines.filter((line) => !line.startsWith("{"))).toEqual([
+        `error: port ${port} on 127.0.0.1 is already in use (another Switchboard or another program listens there); stop it or choose another --port`,
+      ]);
+      for (const line of lines.filter((l) => l.startsWith("{"))) expect(() => JSON.parse(line)).not.toThrow();
+      expect(result.stdout).not.toContain("listening on");
+      expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
+    } finally {
+      expect(await first.kill("SIGTERM")).toBe(0);
+    }
+  });
+
   test("migrate applies once; running it twice changes nothing", async () => {
     const dataDir = tempDir();
     const first = await runCommand(fromSource("migrate", "--data-dir", dataDir, "--log-format", "json"));
