@@ -13,8 +13,9 @@
  * scenarios likewise; the bare `Bun.serve` echo, whose handler is too short to spread anything
  * out, neither gains nor loses (docs/performance.md, thirteenth round).
  *
- * The hold is one `setImmediate` per turn, shared by every answer of the turn; an answer never
- * waits for a slower handler's, only for the end of the turn it became ready in.
+ * The hold is one `setImmediate` per turn, shared by every answer of the turn. An answer waits at
+ * most for the rest of its turn (the handlers Bun runs after it in the same batch, which would
+ * have kept the thread busy anyway), never for an answer still pending on I/O.
  */
 
 type Release = () => void;
