@@ -43,6 +43,12 @@ function toPending(queued: QueuedExecution, maxResultBytes: number): PendingExec
   return { rec: head, secrets: queued.secrets, steps: stepsJson(queued, maxResultBytes) };
 }
 
+/** How records are written: transactions of at most `maxBatch`, step results cut past `maxResultBytes`. */
+export interface HistoryBatchOptions {
+  maxBatch: number;
+  maxResultBytes: number;
+}
+
 export type HistoryLog = (level: Exclude<LogLevel, "debug" | "info">, msg: string, fields: LogFields) => void;
 
 /** A HistoryLog writing to `logger` (in the thread that owns the logger). */
@@ -51,7 +57,7 @@ export const historyLogTo = (logger: Logger): HistoryLog => (level, msg, fields)
 export function writeExecutions(
   store: Pick<ExecutionsStore, "insertRows">,
   pending: readonly PendingExecution[],
-  options: { maxBatch: number; maxResultBytes: number },
+  options: HistoryBatchOptions,
   log: HistoryLog,
 ): void {
   for (let start = 0; start < pending.length; start += options.maxBatch) {
@@ -71,7 +77,7 @@ export function writeExecutions(
 export function writeQueued(
   store: Pick<ExecutionsStore, "insertRows">,
   queued: readonly QueuedExecution[],
-  options: { maxBatch: number; maxResultBytes: number },
+  options: HistoryBatchOptions,
   log: HistoryLog,
 ): void {
   writeExecutions(store, queued.map((q) => toPending(q, options.maxResultBytes)), options, log);

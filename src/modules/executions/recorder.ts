@@ -9,7 +9,7 @@
  * slowed or memory grown without bound.
  */
 import type { Logger } from "../../log";
-import { historyLogTo, writeQueued, type QueuedExecution } from "./history-batch";
+import { historyLogTo, writeQueued, type HistoryBatchOptions, type QueuedExecution } from "./history-batch";
 import type { ExecutionsStore } from "./store";
 import type { ExecutionRecord } from "./types";
 
@@ -58,7 +58,7 @@ export interface ExecutionRecorder {
 const TIMED_SLICES = 4;
 
 /** The in-thread sink: sanitize and insert through the store, in transactions of `maxBatch`. */
-export function inlineHistorySink(store: Pick<ExecutionsStore, "insertRows">, logger: Logger, options: { maxBatch: number; maxResultBytes: number }): HistorySink {
+export function inlineHistorySink(store: Pick<ExecutionsStore, "insertRows">, logger: Logger, options: HistoryBatchOptions): HistorySink {
   const log = historyLogTo(logger);
   return {
     write: (queued) => writeQueued(store, queued, options, log),
