@@ -22,6 +22,7 @@ import { createDispatcher } from "./modules/endpoints/dispatch";
 import { createEndpointsService } from "./modules/endpoints/service";
 import { createEndpointsStore } from "./modules/endpoints/store";
 import { historyPathFor, moveLegacyExecutions, openHistoryDatabase } from "./db/history";
+import { withEndpointCap } from "./modules/executions/history-cap";
 import { createHistoryThread } from "./modules/executions/history-thread";
 import { createExecutionRecorder } from "./modules/executions/recorder";
 import { createRetention } from "./modules/executions/retention";
@@ -81,11 +82,20 @@ export function createServices({ config, db, logger }: AppDeps) {
   // Small, frequent batches: written in this thread (SWITCHBOARD_HISTORY_THREAD=false), a big one
   // (redaction, truncation, insert) stalls the event loop and shows up in every request's p99.
   const historyWrites = { maxBatch: 100, maxResultBytes: 4096 };
+  // Each endpoint's history is held to its cap as it is written, in whichever thread writes it.
+  const historyTarget = withEndpointCap(executionsStore, config.historyMaxPerEndpoint);
   const recorder = createExecutionRecorder(
-    executionsStore,
+    historyTarget,
     logger,
     config.historyThread && historyDb.path !== ":memory:"
-      ? { sink: createHistoryThread(executionsStore, logger, { path: historyDb.path, synchronous: config.dbSynchronous, ...historyWrites }) }
+      ? {
+          sink: createHistoryThread(historyTarget, logger, {
+            path: historyDb.path,
+            synchronous: config.dbSynchronous,
+            maxPerEndpoint: config.historyMaxPerEndpoint,
+            ...historyWrites,
+          }),
+        }
       : { flushIntervalMs: 50, ...historyWrites },
   );
   const retention = createRetention(executionsStore, logger, { maxAgeMs: config.historyMaxAgeMs, maxPerEndpoint: config.historyMaxPerEndpoint });

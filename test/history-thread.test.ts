@@ -84,6 +84,51 @@ describe("history writer thread", () => {
     expect(JSON.stringify([...stored.values()])).not.toContain(key);
   });
 
+  test("the thread holds each endpoint to its cap as it writes, keeping the newest", () => {
+    const logger = createMemoryLogger();
+    const store = fallbackStore();
+    const thread = createHistoryThread(store, logger, { path: t.services.historyDb.path, synchronous: "NORMAL", maxBatch: 10, maxResultBytes: 4096, maxPerEndpoint: 50 });
+    const recorder = createExecutionRecorder(store, logger, { sink: thread });
+    const t0 = Date.now();
+    const rec = (i: number): ExecutionRecord => ({ id: `exe_cap_${String(i).padStart(3, "0")}`, account_id: "acc_x", endpoint_id: "ep_capped", kind: "endpoint", status: "completed", http_status: 200, method: "GET", path: "/", started_at: t0 + i, duration_ms: 1, steps: [] });
+    for (let i = 0; i < 600; i++) {
+      recorder.record(rec(i), []);
+      if (i % 40 === 39) recorder.flush();
+    }
+    recorder.stop();
+    const kept = rowsOf("ep_capped").map((r) => r.id).sort();
+    // At most a tenth over the cap between two trims; never fewer than the cap.
+    expect(kept.length).toBeGreaterThanOrEqual(50);
+    expect(kept.length).toBeLessThanOrEqual(55);
+    expect(kept).toEqual(Array.from({ length: kept.length }, (_, k) => `exe_cap_${String(600 - kept.length + k).padStart(3, "0")}`));
+    expect(store.rows.length).toBe(0);
+  });
+
+  test("serve's history keeps each endpoint to SWITCHBOARD_HISTORY_MAX_PER_ENDPOINT under sustained calls", async () => {
+    const capped = await createIdentityTestApp({ historyThread: true, historyMaxPerEndpoint: 20 });
+    try {
+      const token = await capped.login(ADMIN.email, ADMIN.password);
+      const ep = (await capped.request("POST", "/api/v1/endpoints", { token, body: { name: "capped", path: "/capped", method: "POST", actions: [] } })).json.data;
+      const key = (await capped.request("POST", "/api/v1/keys", { token, body: { name: "capped" } })).json.data.key as string;
+      const ids: string[] = [];
+      for (let i = 0; i < 120; i++) {
+        const res = await capped.request("POST", "/api/v1/x/default/capped", { token: key, body: {} });
+        expect(res.status).toBeLessThan(300);
+        ids.push(res.headers.get("x-execution-id")!);
+        if (i % 30 === 29) capped.services.recorder.flush();
+      }
+      capped.services.recorder.flush();
+      const n = capped.services.historyDb.sqlite.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM executions WHERE endpoint_id = ?").get(ep.id)!.n;
+      expect(n).toBeGreaterThanOrEqual(20);
+      expect(n).toBeLessThanOrEqual(22);
+      // The newest call is always kept.
+      const last = await capped.request("GET", `/api/v1/executions/${ids[ids.length - 1]}`, { token });
+      expect(last.status).toBe(200);
+    } finally {
+      capped.close();
+    }
+  });
+
   test("stop() stores what is queued and closes the thread; later records are written here", () => {
     const logger = createMemoryLogger();
     const store = fallbackStore();

@@ -8,7 +8,7 @@
 import type { LogFields, Logger, LogLevel } from "../../log";
 import { sanitizeHead, sanitizeRecord } from "./sanitize";
 import { storedSteps } from "./stored-steps";
-import type { ExecutionsStore, StoredExecution } from "./store";
+import type { StoredExecution } from "./store";
 import type { ExecutionRecord } from "./types";
 
 /** A record as the dispatcher queued it, with the credential values its call used. */
@@ -49,13 +49,22 @@ export interface HistoryBatchOptions {
   maxResultBytes: number;
 }
 
+/**
+ * Where rows go: the store's insert, and what must follow each insert (history-cap.ts keeps each
+ * endpoint under its cap there). `afterInsert` may throw: that is logged and the rows stay.
+ */
+export interface HistoryTarget {
+  insertRows(rows: readonly StoredExecution[]): void;
+  afterInsert?(rows: readonly StoredExecution[]): void;
+}
+
 export type HistoryLog = (level: Exclude<LogLevel, "debug" | "info">, msg: string, fields: LogFields) => void;
 
 /** A HistoryLog writing to `logger` (in the thread that owns the logger). */
 export const historyLogTo = (logger: Logger): HistoryLog => (level, msg, fields) => logger[level](msg, fields);
 
 export function writeExecutions(
-  store: Pick<ExecutionsStore, "insertRows">,
+  store: HistoryTarget,
   pending: readonly PendingExecution[],
   options: HistoryBatchOptions,
   log: HistoryLog,
@@ -69,13 +78,19 @@ export function writeExecutions(
         log("error", "could not prepare execution record", { execution_id: rec.id, error: (error as Error).message });
       }
     }
-    if (batch.length) insert(store, batch, log);
+    if (batch.length === 0) continue;
+    insert(store, batch, log);
+    try {
+      store.afterInsert?.(batch);
+    } catch (error) {
+      log("error", "execution history trim failed", { error: (error as Error).message });
+    }
   }
 }
 
 /** writeExecutions for records straight from the recorder's queue (the sinks that write in this thread). */
 export function writeQueued(
-  store: Pick<ExecutionsStore, "insertRows">,
+  store: HistoryTarget,
   queued: readonly QueuedExecution[],
   options: HistoryBatchOptions,
   log: HistoryLog,
@@ -83,7 +98,7 @@ export function writeQueued(
   writeExecutions(store, queued.map((q) => toPending(q, options.maxResultBytes)), options, log);
 }
 
-function insert(store: Pick<ExecutionsStore, "insertRows">, batch: StoredExecution[], log: HistoryLog) {
+function insert(store: HistoryTarget, batch: StoredExecution[], log: HistoryLog) {
   try {
     store.insertRows(batch);
     return;

@@ -7,7 +7,17 @@ import type { RingMemory } from "./history-ring";
 
 /** Messages to the writer thread. */
 export type HistoryWorkerMessage =
-  | { type: "open"; path: string; synchronous: "NORMAL" | "FULL"; done: Int32Array; ring: RingMemory; maxBatch: number; maxResultBytes: number }
+  | {
+      type: "open";
+      path: string;
+      synchronous: "NORMAL" | "FULL";
+      done: Int32Array;
+      ring: RingMemory;
+      maxBatch: number;
+      maxResultBytes: number;
+      /** Rows each endpoint keeps (history-cap.ts); no cap when absent. */
+      maxPerEndpoint?: number;
+    }
   /** The ring has slices again after the thread found it empty and went to sleep. */
   | { type: "wake" }
   /** Store everything in the ring now, without waiting for the commit delay (`settle()` waits on it). */

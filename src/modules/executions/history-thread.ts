@@ -15,12 +15,11 @@
  */
 import { startBackgroundWorker, type WorkerModule } from "../../background-worker";
 import type { Logger } from "../../log";
-import { historyLogTo, writeExecutions, writeQueued, type QueuedExecution } from "./history-batch";
+import { historyLogTo, writeExecutions, writeQueued, type HistoryTarget, type QueuedExecution } from "./history-batch";
 import { CLOSED, FAILED, SLOTS, type HistoryWorkerLog, type HistoryWorkerMessage } from "./history-protocol";
 import { createRingMemory, READ_POS, ringReader, ringWriter, type RingMemory, type RingWriter } from "./history-ring";
 import { decodeSlice, encodeSlice } from "./history-slice";
 import type { HistorySink } from "./recorder";
-import type { ExecutionsStore } from "./store";
 
 export interface HistoryThreadOptions {
   /** The history database file, already opened and migrated (the thread opens its own connection to it). */
@@ -29,6 +28,8 @@ export interface HistoryThreadOptions {
   /** Records per transaction when the slices are written in this thread (the thread failed). */
   maxBatch: number;
   maxResultBytes: number;
+  /** Rows each endpoint keeps, which the thread holds them to as it writes (history-cap.ts); none when absent. */
+  maxPerEndpoint?: number;
   /** Longest `settle()` waits for the thread before giving up (and saying so). */
   settleTimeoutMs?: number;
   /** Bytes of shared memory for slices not yet stored (a power of two); tests give a small one. */
@@ -63,7 +64,7 @@ const RING_BYTES = 16 * 1024 * 1024;
 
 const WORKER: WorkerModule = { source: new URL("./history-worker.ts", import.meta.url), inBinary: "./modules/executions/history-worker.ts" };
 
-export function createHistoryThread(fallbackStore: Pick<ExecutionsStore, "insertRows">, logger: Logger, options: HistoryThreadOptions): HistorySink {
+export function createHistoryThread(fallbackStore: HistoryTarget, logger: Logger, options: HistoryThreadOptions): HistorySink {
   const settleTimeoutMs = options.settleTimeoutMs ?? 10_000;
   const ringBytes = options.ringBytes ?? RING_BYTES;
   const shared = new Int32Array(new SharedArrayBuffer(SLOTS * Int32Array.BYTES_PER_ELEMENT));
@@ -88,7 +89,7 @@ export function createHistoryThread(fallbackStore: Pick<ExecutionsStore, "insert
     });
     if (!worker) return undefined;
     ring = { memory, writer: ringWriter(memory) };
-    const open: HistoryWorkerMessage = { type: "open", path: options.path, synchronous: options.synchronous, done: shared, ring: memory, ...batchOptions, maxBatch: THREAD_BATCH };
+    const open: HistoryWorkerMessage = { type: "open", path: options.path, synchronous: options.synchronous, done: shared, ring: memory, ...batchOptions, maxBatch: THREAD_BATCH, maxPerEndpoint: options.maxPerEndpoint };
     worker.postMessage(open);
     return ring.writer;
   }

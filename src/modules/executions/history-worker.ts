@@ -15,16 +15,17 @@
  */
 import { openDatabase, type Database } from "../../db/open";
 import { lowerThisThreadPriority } from "../../thread-priority";
-import { writeExecutions, type HistoryLog, type PendingExecution } from "./history-batch";
+import { writeExecutions, type HistoryLog, type HistoryTarget, type PendingExecution } from "./history-batch";
+import { withEndpointCap } from "./history-cap";
 import { CLOSED, FAILED, type HistoryWorkerLog, type HistoryWorkerMessage } from "./history-protocol";
 import { ringReader, SLEEPING, type RingReader } from "./history-ring";
 import { decodeSlice } from "./history-slice";
-import { createExecutionsStore, type ExecutionsStore } from "./store";
+import { createExecutionsStore } from "./store";
 
 declare const self: Worker;
 
 let db: Database | undefined;
-let store: ExecutionsStore | undefined;
+let store: HistoryTarget | undefined;
 let done: Int32Array | undefined;
 let ring: RingReader | undefined;
 let options = { maxBatch: 100, maxResultBytes: 4096 };
@@ -92,7 +93,8 @@ self.onmessage = (event: MessageEvent<HistoryWorkerMessage>) => {
     options = { maxBatch: message.maxBatch, maxResultBytes: message.maxResultBytes };
     try {
       db = openDatabase(message.path, { synchronous: message.synchronous });
-      store = createExecutionsStore(db);
+      const executions = createExecutionsStore(db);
+      store = message.maxPerEndpoint === undefined ? executions : withEndpointCap(executions, message.maxPerEndpoint);
     } catch (error) {
       log("error", "history writer thread could not open the database", { error: (error as Error).message });
       signal(FAILED, 1);

@@ -9,8 +9,7 @@
  * slowed or memory grown without bound.
  */
 import type { Logger } from "../../log";
-import { historyLogTo, writeQueued, type HistoryBatchOptions, type QueuedExecution } from "./history-batch";
-import type { ExecutionsStore } from "./store";
+import { historyLogTo, writeQueued, type HistoryBatchOptions, type HistoryTarget, type QueuedExecution } from "./history-batch";
 import type { ExecutionRecord } from "./types";
 
 export interface RecorderOptions {
@@ -58,7 +57,7 @@ export interface ExecutionRecorder {
 const TIMED_SLICES = 4;
 
 /** The in-thread sink: sanitize and insert through the store, in transactions of `maxBatch`. */
-export function inlineHistorySink(store: Pick<ExecutionsStore, "insertRows">, logger: Logger, options: HistoryBatchOptions): HistorySink {
+export function inlineHistorySink(store: HistoryTarget, logger: Logger, options: HistoryBatchOptions): HistorySink {
   const log = historyLogTo(logger);
   return {
     write: (queued) => writeQueued(store, queued, options, log),
@@ -68,7 +67,7 @@ export function inlineHistorySink(store: Pick<ExecutionsStore, "insertRows">, lo
   };
 }
 
-export function createExecutionRecorder(store: Pick<ExecutionsStore, "insertRows">, logger: Logger, options: RecorderOptions = {}): ExecutionRecorder {
+export function createExecutionRecorder(store: HistoryTarget, logger: Logger, options: RecorderOptions = {}): ExecutionRecorder {
   const capacity = Math.max(1, options.maxQueue ?? 20_000);
   const sink = options.sink ?? inlineHistorySink(store, logger, { maxBatch: Math.max(1, options.maxBatch ?? 500), maxResultBytes: options.maxResultBytes ?? 4096 });
   const flushIntervalMs = options.flushIntervalMs ?? sink.flushIntervalMs ?? 200;

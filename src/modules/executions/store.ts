@@ -165,6 +165,15 @@ export function createExecutionsStore(db: Database) {
         ORDER BY started_at LIMIT ?4)`,
   );
 
+  /**
+   * Deletes at most `batch` of one endpoint's executions beyond its newest `maxPerEndpoint`,
+   * oldest first; returns how many. Finding the cut walks `maxPerEndpoint` index entries.
+   */
+  function pruneEndpointBeyond(endpointId: string, maxPerEndpoint: number, batch: number): number {
+    const edge = boundary.get(endpointId, maxPerEndpoint);
+    return edge ? pruneEndpoint.run(endpointId, edge.started_at, edge.rid, batch).changes : 0;
+  }
+
   const freePages = sqlite.prepare<{ freelist_count: number }, []>("PRAGMA freelist_count");
   const checkpoint = sqlite.prepare<{ busy: number; log: number; checkpointed: number }, []>("PRAGMA wal_checkpoint(TRUNCATE)");
 
@@ -227,12 +236,13 @@ export function createExecutionsStore(db: Database) {
       let deleted = 0;
       let endpoint = nextEndpoint.get("");
       while (endpoint && deleted < batch) {
-        const edge = boundary.get(endpoint.endpoint_id, maxPerEndpoint);
-        if (edge) deleted += pruneEndpoint.run(endpoint.endpoint_id, edge.started_at, edge.rid, batch - deleted).changes;
+        deleted += pruneEndpointBeyond(endpoint.endpoint_id, maxPerEndpoint, batch - deleted);
         endpoint = nextEndpoint.get(endpoint.endpoint_id);
       }
       return deleted;
     },
+
+    pruneEndpointBeyond,
 
     /** Pages on the free list: what incremental_vacuum can give back to the file system. */
     freePages: () => freePages.get()!.freelist_count,

@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { createMemoryLogger } from "../../log";
+import { historyLogTo, writeQueued, type HistoryTarget } from "./history-batch";
+import { withEndpointCap } from "./history-cap";
+import type { StoredExecution } from "./store";
+import { makeRecord, openTestStore } from "./testing";
+
+let opened: ReturnType<typeof openTestStore> | undefined;
+afterEach(() => opened?.close());
+
+const T0 = 1_700_000_000_000;
+let clock = 0;
+/** Rows of `endpointId`, each started a millisecond after the last one made. */
+function rows(endpointId: string, n: number): StoredExecution[] {
+  return Array.from({ length: n }, () => {
+    const rec = makeRecord({ endpoint_id: endpointId, started_at: T0 + clock++ });
+    return { ...rec, steps: JSON.stringify(rec.steps) };
+  });
+}
+
+/** Inserts through the target the way history-batch does: insert, then what follows it. */
+function write(target: HistoryTarget, batch: StoredExecution[]) {
+  target.insertRows(batch);
+  target.afterInsert?.(batch);
+}
+
+const idsOf = (endpointId: string) =>
+  opened!.db.sqlite.query<{ id: string }, [string]>("SELECT id FROM executions WHERE endpoint_id = ? ORDER BY started_at").all(endpointId).map((r) => r.id);
+
+describe("withEndpointCap", () => {
+  test("an endpoint never holds more than its cap plus a tenth, and keeps its newest rows", () => {
+    opened = openTestStore();
+    const target = withEndpointCap(opened.store, 20);
+    const written: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const batch = rows("ep_busy", 7);
+      written.push(...batch.map((r) => r.id));
+      write(target, batch);
+      expect(opened.store.countForEndpoint("ep_busy")).toBeLessThanOrEqual(20 + 2 + 7);
+    }
+    const kept = idsOf("ep_busy");
+    expect(kept.length).toBeGreaterThanOrEqual(20);
+    expect(kept.length).toBeLessThanOrEqual(22);
+    expect(kept).toEqual(written.slice(-kept.length));
+  });
+
+  test("each endpoint has its own cap; one below it loses nothing", () => {
+    opened = openTestStore();
+    const target = withEndpointCap(opened.store, 10);
+    write(target, [...rows("ep_quiet", 4), ...rows("ep_busy", 50)]);
+    write(target, [...rows("ep_quiet", 4), ...rows("ep_busy", 50)]);
+    expect(opened.store.countForEndpoint("ep_quiet")).toBe(8);
+    expect(opened.store.countForEndpoint("ep_busy")).toBe(10);
+  });
+
+  test("a backlog is trimmed 2,000 rows per write, not all at once", () => {
+    opened = openTestStore();
+    opened.store.insertRows(rows("ep_old", 5000));
+    const target = withEndpointCap(opened.store, 10);
+    write(target, rows("ep_old", 1));
+    expect(opened.store.countForEndpoint("ep_old")).toBe(3001);
+    write(target, rows("ep_old", 1));
+    expect(opened.store.countForEndpoint("ep_old")).toBe(1002);
+    write(target, rows("ep_old", 1));
+    expect(opened.store.countForEndpoint("ep_old")).toBe(10);
+  });
+
+  test("rows deleted by someone else leave the bound an upper bound: nothing below the cap goes", () => {
+    opened = openTestStore();
+    const target = withEndpointCap(opened.store, 10);
+    write(target, rows("ep_1", 10));
+    opened.db.sqlite.run("DELETE FROM executions");
+    for (let i = 0; i < 5; i++) write(target, rows("ep_1", 2));
+    expect(opened.store.countForEndpoint("ep_1")).toBe(10);
+  });
+
+  test("a trim that fails is logged through history-batch and the rows stay", () => {
+    opened = openTestStore();
+    const store = opened.store;
+    const target = withEndpointCap({ insertRows: store.insertRows, pruneEndpointBeyond: () => { throw new Error("database is locked"); } }, 1);
+    const logger = createMemoryLogger();
+    writeQueued(target, [makeRecord(), makeRecord()].map((rec) => ({ rec, secrets: [] })), { maxBatch: 10, maxResultBytes: 4096 }, historyLogTo(logger));
+    expect(store.countForEndpoint("ep_1")).toBe(2);
+    const lines = logger.lines.map((l) => JSON.parse(l) as { msg: string; error?: string });
+    expect(lines).toContainEqual(expect.objectContaining({ msg: "execution history trim failed", error: "database is locked" }));
+  });
+});

@@ -1,0 +1,47 @@
+/**
+ * @module modules/executions/history-cap
+ * Keeps each endpoint's history near `SWITCHBOARD_HISTORY_MAX_PER_ENDPOINT` as it is written,
+ * by whichever thread writes it. The retention pass (retention.ts) runs once a minute and deletes
+ * at most 100,000 rows a run; a busy endpoint writes that many in a few seconds, so on its own it
+ * let history.db grow without bound under load (3.7 million echo rows, 1.5 GB, in two minutes of
+ * the bench), and every insert slowed down with it.
+ *
+ * The writer keeps, for each endpoint it wrote to, an upper bound of its rows. Only once that
+ * passes the cap by a tenth does it look for the exact cut (a walk of `max` index entries, so
+ * ~10 entries per row written) and delete what lies beyond it, oldest first, at most
+ * `TRIM_BATCH` at a time so one trim never holds the writer long; a backlog goes over the next
+ * writes. Other writers (the retention pass, deletes) only lower the real count, so the bound
+ * stays a bound; a trim that finds fewer rows than the cap deletes nothing.
+ */
+import type { HistoryTarget } from "./history-batch";
+import type { ExecutionsStore, StoredExecution } from "./store";
+
+/** Rows deleted by one trim at most. */
+const TRIM_BATCH = 2000;
+
+export function withEndpointCap(store: Pick<ExecutionsStore, "insertRows" | "pruneEndpointBeyond">, maxPerEndpoint: number): HistoryTarget {
+  const max = Math.max(1, Math.floor(maxPerEndpoint));
+  const slack = Math.ceil(max / 10);
+  /** Endpoint id -> at least as many rows as it has now; absent: not known yet. */
+  const bounds = new Map<string, number>();
+
+  return {
+    insertRows: (rows) => store.insertRows(rows),
+    afterInsert(rows: readonly StoredExecution[]) {
+      const written = new Map<string, number>();
+      for (const row of rows) if (row.endpoint_id !== null) written.set(row.endpoint_id, (written.get(row.endpoint_id) ?? 0) + 1);
+      for (const [endpointId, n] of written) {
+        const bound = (bounds.get(endpointId) ?? Infinity) + n;
+        if (bound <= max + slack) {
+          bounds.set(endpointId, bound);
+          continue;
+        }
+        // Unknown until the trim is done: a trim that throws is tried again with the next write.
+        bounds.delete(endpointId);
+        const deleted = store.pruneEndpointBeyond(endpointId, max, TRIM_BATCH);
+        // A full batch may have left more beyond the cap: leave the bound unknown, so the next write trims again.
+        if (deleted < TRIM_BATCH) bounds.set(endpointId, max);
+      }
+    },
+  };
+}
