@@ -39,7 +39,7 @@ describe("retention", () => {
     expect(before).toBeGreaterThan(40_000_000);
 
     const logger = createMemoryLogger("json");
-    const retention = createRetention(store, logger, { maxAgeMs: 30 * DAY, maxPerEndpoint: 1_000, batch: 500, maxBatchesPerRun: 1_000 });
+    const retention = createRetention(store, logger, { maxAgeMs: 30 * DAY, maxPerEndpoint: 1_000, batch: 500, maxBatchesPerRun: 1_000, vacuumPages: 2048, reservePages: 0, vacuumPauseMs: 0 });
     const { deleted } = await retention.runOnce(NOW);
 
     const left = ["ep_0", "ep_1", "ep_2", "ep_3"].map((ep) => store.countForEndpoint(ep));
@@ -56,6 +56,41 @@ describe("retention", () => {
     expect(await retention.runOnce(NOW)).toEqual({ deleted: 0 });
     expect(logger.lines.length).toBe(lines);
   }, 60_000);
+
+  test("the vacuum keeps a reserve for the next writes, and gives back the rest in paced steps", async () => {
+    open = openTestStore();
+    const { store } = open;
+    const big = "z".repeat(2_000);
+    fill(store, 4_000, (i) => ({ started_at: NOW - 100 * DAY + i, steps: [{ index: 0, type: "transform", status: "completed", duration_ms: 1, result: { big, i } }] }));
+    fill(store, 100, (i) => ({ started_at: NOW - i }));
+    const retention = createRetention(store, createMemoryLogger(), { maxAgeMs: DAY, maxPerEndpoint: 1e6, vacuumPages: 100, reservePages: 300, vacuumPauseMs: 5 });
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 1);
+    expect(await retention.runOnce(NOW)).toEqual({ deleted: 4_000 });
+    clearInterval(ticker);
+    // ~4,000 pages freed (4,000 rows of 2 KB, one to a page): given back in steps of 100, 300 kept.
+    expect(store.freePages()).toBe(300);
+    expect(ticks).toBeGreaterThan(10);
+    // Below the reserve, nothing is vacuumed: the next inserts take those pages.
+    fill(store, 100, (i) => ({ started_at: NOW - i, steps: [{ index: 0, type: "transform", status: "completed", duration_ms: 1, result: { big, i } }] }));
+    const free = store.freePages();
+    expect(free).toBeLessThan(300);
+    await retention.runOnce(NOW);
+    expect(store.freePages()).toBe(free);
+  });
+
+  test("a run gives back at most its steps of pages; the next run goes on", async () => {
+    open = openTestStore();
+    const { store } = open;
+    const big = "z".repeat(2_000);
+    fill(store, 4_000, (i) => ({ started_at: NOW - 100 * DAY + i, steps: [{ index: 0, type: "transform", status: "completed", duration_ms: 1, result: { big, i } }] }));
+    const retention = createRetention(store, createMemoryLogger(), { maxAgeMs: DAY, maxPerEndpoint: 1e6, batch: 4_000, vacuumPages: 100, reservePages: 0, vacuumPauseMs: 0, maxBatchesPerRun: 5 });
+    await retention.runOnce(NOW);
+    const afterFirst = store.freePages();
+    expect(afterFirst).toBeGreaterThan(1_000);
+    await retention.runOnce(NOW);
+    expect(store.freePages()).toBe(afterFirst - 500);
+  });
 
   test("a run is bounded; the rest waits for the next run", async () => {
     open = openTestStore();

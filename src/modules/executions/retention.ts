@@ -1,9 +1,9 @@
 /**
  * @module modules/executions/retention
  * Keeps the execution history bounded: deletes executions older than `maxAgeMs` and beyond the
- * newest `maxPerEndpoint` of each endpoint, then hands the freed pages back to the file system
- * (incremental vacuum; the database is created with auto_vacuum=INCREMENTAL) and truncates the
- * WAL. Deletes run in small transactions with a turn of the event loop between them, so a large
+ * newest `maxPerEndpoint` of each endpoint (which the writers mostly keep already: history-cap.ts),
+ * then hands freed pages back to the file system (incremental vacuum; the database is created
+ * with auto_vacuum=INCREMENTAL) and truncates the WAL. Deletes run in small transactions with a turn of the event loop between them, so a large
  * backlog never holds the write lock, or the only thread, for long.
  */
 import type { Logger } from "../../log";
@@ -18,8 +18,12 @@ export interface RetentionOptions {
   batch?: number;
   /** Delete transactions per run, so one run is bounded; the rest waits for the next run. */
   maxBatchesPerRun?: number;
-  /** Pages freed per incremental_vacuum step (4 KiB each by default). */
+  /** Pages given back per incremental_vacuum step (4 KiB each). */
   vacuumPages?: number;
+  /** Free pages kept for the writes to come instead of given back (see below). */
+  reservePages?: number;
+  /** Pause between two vacuum steps. */
+  vacuumPauseMs?: number;
 }
 
 export interface RetentionResult {
@@ -37,10 +41,24 @@ export interface Retention {
 /** A turn of the event loop: lets queued requests run between two write transactions. */
 const yieldToRequests = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
+/**
+ * Giving pages back costs ~80 µs each on a large file (every page moved to a hole needs its
+ * parent found and rewritten), in this thread, holding history's write lock. After a backlog of
+ * 3.7 million rows was trimmed, vacuuming in steps of 2,048 pages with only a turn of the event
+ * loop between them held the request thread 17 s, and requests fell to ~150/s. So the steps are
+ * small and paced (~20 ms of work, then `vacuumPauseMs` of rest), a run gives back at most
+ * `maxBatchesPerRun` steps (the rest over the next runs), and the last `reservePages` free pages
+ * stay: trims free pages all the time (history-cap.ts) and the next inserts reuse them, so a
+ * busy instance would otherwise shrink its file every minute only to grow it again.
+ */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export function createRetention(store: ExecutionsStore, logger: Logger, options: RetentionOptions): Retention {
   const batch = Math.max(1, options.batch ?? 1000);
   const maxBatches = Math.max(1, options.maxBatchesPerRun ?? 100);
-  const vacuumPages = Math.max(1, options.vacuumPages ?? 2048);
+  const vacuumPages = Math.max(1, options.vacuumPages ?? 256);
+  const reservePages = Math.max(0, options.reservePages ?? 2048);
+  const vacuumPauseMs = Math.max(0, options.vacuumPauseMs ?? 20);
   const intervalMs = options.intervalMs ?? 60_000;
   let running: Promise<RetentionResult> | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -63,12 +81,12 @@ export function createRetention(store: ExecutionsStore, logger: Logger, options:
     // Free pages also come from earlier runs whose vacuum was cut short, so check even at 0 deleted.
     // A database created before auto_vacuum was set cannot shrink this way: stop when nothing moves.
     let vacuumSteps = 0;
-    for (let free = store.freePages(); free > 0 && vacuumSteps < maxBatches; vacuumSteps++) {
-      store.incrementalVacuum(vacuumPages);
+    for (let free = store.freePages(); free > reservePages && vacuumSteps < maxBatches; vacuumSteps++) {
+      store.incrementalVacuum(Math.min(vacuumPages, free - reservePages));
       const left = store.freePages();
       if (left >= free) break;
       free = left;
-      await yieldToRequests();
+      await sleep(vacuumPauseMs);
     }
     if (deleted > 0 || vacuumSteps > 0) {
       const { busy } = store.checkpoint();
