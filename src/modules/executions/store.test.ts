@@ -144,14 +144,33 @@ describe("executions store", () => {
 });
 
 describe("pruning", () => {
-  test("by age: oldest first, at most `batch` per call", () => {
-    const { store } = fresh();
+  test("by age: oldest first within each endpoint, at most `batch` per call, rows without an endpoint too", () => {
+    const { store, db } = fresh();
     store.insertMany(Array.from({ length: 250 }, (_, i) => makeRecord({ started_at: T0 + i, endpoint_id: `ep_${i % 3}` })));
+    store.insertMany(Array.from({ length: 10 }, (_, i) => makeRecord({ started_at: T0 + i * 30, endpoint_id: null })));
     const calls: number[] = [];
     for (let n = -1; n !== 0; ) calls.push((n = store.pruneOlderThan(T0 + 200, 60)));
-    expect(calls).toEqual([60, 60, 60, 20, 0]);
-    const left = ["ep_0", "ep_1", "ep_2"].reduce((sum, ep) => sum + store.countForEndpoint(ep), 0);
-    expect(left).toBe(50);
+    // 200 old rows of the endpoints and 7 without one; the last call finds nothing more.
+    expect(calls).toEqual([60, 60, 60, 27, 0]);
+    const left = db.sqlite.query<{ started_at: number }, []>("SELECT started_at FROM executions ORDER BY started_at").all().map((r) => r.started_at);
+    expect(left.length).toBe(53);
+    expect(left.every((t) => t >= T0 + 200)).toBe(true);
+    // A second pass starts from the first endpoint again.
+    store.insertMany([makeRecord({ started_at: T0, endpoint_id: "ep_0" })]);
+    expect(store.pruneOlderThan(T0 + 200, 60)).toBe(1);
+  });
+
+  test("by age: walks the endpoint index, never the table", () => {
+    const { db } = fresh();
+    for (const where of ["endpoint_id = ?1 AND started_at < ?2", "endpoint_id IS NULL AND started_at < ?2"]) {
+      const explain = db.sqlite.prepare<{ detail: string }, (string | number)[]>(
+        `EXPLAIN QUERY PLAN SELECT rowid FROM executions INDEXED BY executions_endpoint_started WHERE ${where} ORDER BY started_at LIMIT 10`,
+      );
+      const plan = explain.all("ep_1", T0).map((r) => r.detail).join("\n");
+      explain.finalize();
+      expect(plan).toContain("executions_endpoint_started");
+      expect(plan).not.toContain("SCAN");
+    }
   });
 
   test("by count: keeps the newest N of each endpoint, in batches across endpoints", () => {

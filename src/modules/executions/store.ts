@@ -2,7 +2,7 @@
  * @module modules/executions/store
  * All SQL of the execution history. Every statement is prepared once: inserts run in batches
  * from the recorder, lists on every history page, and pruning in small batches from retention,
- * each walking an index of `executions` (endpoint_id+started_at, started_at) rather than the table.
+ * each walking an index of `executions` (endpoint_id+started_at, or the id) rather than the table.
  */
 import type { Database } from "../../db/open";
 import { decodeCursor, encodeCursor } from "./cursor";
@@ -142,11 +142,20 @@ export function createExecutionsStore(db: Database) {
     "SELECT 1 AS one FROM executions WHERE endpoint_id = ?1 AND +account_id = ?2 LIMIT 1",
   );
 
-  // Oldest first through the started_at index; deleting by rowid touches only the rows chosen.
-  const pruneAge = sqlite.prepare<unknown, [number, number]>(
+  // By age, one endpoint at a time through the endpoint index, oldest first; deleting by rowid
+  // touches only the rows chosen. Rows without an endpoint are indexed too (under NULL).
+  const pruneAgeEndpoint = sqlite.prepare<unknown, [string, number, number]>(
     `DELETE FROM executions WHERE rowid IN (
-       SELECT rowid FROM executions WHERE started_at < ?1 ORDER BY started_at LIMIT ?2)`,
+       SELECT rowid FROM executions INDEXED BY executions_endpoint_started
+        WHERE endpoint_id = ?1 AND started_at < ?2 ORDER BY started_at LIMIT ?3)`,
   );
+  const pruneAgeNoEndpoint = sqlite.prepare<unknown, [number, number]>(
+    `DELETE FROM executions WHERE rowid IN (
+       SELECT rowid FROM executions INDEXED BY executions_endpoint_started
+        WHERE endpoint_id IS NULL AND started_at < ?1 ORDER BY started_at LIMIT ?2)`,
+  );
+  /** Where the age walk resumes: the last endpoint it finished ("" before the first). */
+  let ageAfter = "";
 
   // Distinct endpoint ids one index seek at a time (a skip scan), instead of a GROUP BY over every row.
   const nextEndpoint = sqlite.prepare<{ endpoint_id: string }, [string]>(
@@ -223,9 +232,24 @@ export function createExecutionsStore(db: Database) {
     /** Rows of an endpoint, whatever the account (for tests and diagnostics). */
     countForEndpoint: (endpointId: string) => countEndpoint.get(endpointId)!.n,
 
-    /** Deletes at most `batch` executions started before `cutoffMs`, oldest first; returns how many. */
+    /**
+     * Deletes at most `batch` executions started before `cutoffMs`, oldest first within each
+     * endpoint; returns how many. Called again until it returns less than `batch`: each call goes
+     * on from the endpoint the last one stopped at, so a pass seeks each endpoint about once.
+     */
     pruneOlderThan(cutoffMs: number, batch: number): number {
-      return pruneAge.run(cutoffMs, batch).changes;
+      let deleted = ageAfter === "" ? pruneAgeNoEndpoint.run(cutoffMs, batch).changes : 0;
+      let after = ageAfter;
+      let endpoint = deleted < batch ? nextEndpoint.get(after) : null;
+      while (endpoint) {
+        deleted += pruneAgeEndpoint.run(endpoint.endpoint_id, cutoffMs, batch - deleted).changes;
+        // A full batch may have left more of this endpoint: the next call starts with it again.
+        if (deleted >= batch) break;
+        after = endpoint.endpoint_id;
+        endpoint = nextEndpoint.get(after);
+      }
+      ageAfter = endpoint ? after : "";
+      return deleted;
     },
 
     /**
