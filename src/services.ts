@@ -82,8 +82,9 @@ export function createServices({ config, db, logger }: AppDeps) {
   // Small, frequent batches: written in this thread (SWITCHBOARD_HISTORY_THREAD=false), a big one
   // (redaction, truncation, insert) stalls the event loop and shows up in every request's p99.
   const historyWrites = { maxBatch: 100, maxResultBytes: 4096 };
-  // Each endpoint's history is held to its cap as it is written, in whichever thread writes it.
-  const historyTarget = withEndpointCap(executionsStore, config.historyMaxPerEndpoint);
+  // Each endpoint's history is held to its cap as it is written, in whichever thread writes it;
+  // here, in the request thread, by trims of at most 200 rows (~1 ms), like its small batches.
+  const historyTarget = withEndpointCap(executionsStore, config.historyMaxPerEndpoint, 200);
   const recorder = createExecutionRecorder(
     historyTarget,
     logger,

@@ -104,8 +104,8 @@ describe("history writer thread", () => {
     expect(store.rows.length).toBe(0);
   });
 
-  test("serve's history keeps each endpoint to SWITCHBOARD_HISTORY_MAX_PER_ENDPOINT under sustained calls", async () => {
-    const capped = await createIdentityTestApp({ historyThread: true, historyMaxPerEndpoint: 20 });
+  test.each([true, false])("serve's history keeps each endpoint to SWITCHBOARD_HISTORY_MAX_PER_ENDPOINT under sustained calls (thread: %p)", async (historyThread) => {
+    const capped = await createIdentityTestApp({ historyThread, historyMaxPerEndpoint: 20 });
     try {
       const token = await capped.login(ADMIN.email, ADMIN.password);
       const ep = (await capped.request("POST", "/api/v1/endpoints", { token, body: { name: "capped", path: "/capped", method: "POST", actions: [] } })).json.data;

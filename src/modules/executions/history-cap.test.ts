@@ -65,6 +65,18 @@ describe("withEndpointCap", () => {
     expect(opened.store.countForEndpoint("ep_old")).toBe(10);
   });
 
+  test("a smaller trim batch (the request thread's) drains a backlog in smaller steps", () => {
+    opened = openTestStore();
+    opened.store.insertRows(rows("ep_old", 500));
+    const target = withEndpointCap(opened.store, 10, 200);
+    const counts: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      write(target, rows("ep_old", 1));
+      counts.push(opened.store.countForEndpoint("ep_old"));
+    }
+    expect(counts).toEqual([301, 102, 10, 11]);
+  });
+
   test("rows deleted by someone else leave the bound an upper bound: nothing below the cap goes", () => {
     opened = openTestStore();
     const target = withEndpointCap(opened.store, 10);

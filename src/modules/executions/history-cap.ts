@@ -9,18 +9,27 @@
  * The writer keeps, for each endpoint it wrote to, an upper bound of its rows. Only once that
  * passes the cap by a tenth does it look for the exact cut (a walk of `max` index entries, so
  * ~10 entries per row written) and delete what lies beyond it, oldest first, at most
- * `TRIM_BATCH` at a time so one trim never holds the writer long; a backlog goes over the next
+ * `trimBatch` at a time so one trim never holds the writer long; a backlog goes over the next
  * writes. Other writers (the retention pass, deletes) only lower the real count, so the bound
  * stays a bound; a trim that finds fewer rows than the cap deletes nothing.
  */
 import type { HistoryTarget } from "./history-batch";
 import type { ExecutionsStore, StoredExecution } from "./store";
 
-/** Rows deleted by one trim at most. */
+/** Rows deleted by one trim at most, by default (the writer thread's; ~8 ms of work). */
 const TRIM_BATCH = 2000;
 
-export function withEndpointCap(store: Pick<ExecutionsStore, "insertRows" | "pruneEndpointBeyond">, maxPerEndpoint: number): HistoryTarget {
+/**
+ * `trimBatch`: rows one trim deletes at most. The request thread, when it writes history itself,
+ * gives a smaller one: a trim there holds every request for as long as it runs.
+ */
+export function withEndpointCap(
+  store: Pick<ExecutionsStore, "insertRows" | "pruneEndpointBeyond">,
+  maxPerEndpoint: number,
+  trimBatch = TRIM_BATCH,
+): HistoryTarget {
   const max = Math.max(1, Math.floor(maxPerEndpoint));
+  const batch = Math.max(1, Math.floor(trimBatch));
   const slack = Math.ceil(max / 10);
   /** Endpoint id -> at least as many rows as it has now; absent: not known yet. */
   const bounds = new Map<string, number>();
@@ -38,9 +47,9 @@ export function withEndpointCap(store: Pick<ExecutionsStore, "insertRows" | "pru
         }
         // Unknown until the trim is done: a trim that throws is tried again with the next write.
         bounds.delete(endpointId);
-        const deleted = store.pruneEndpointBeyond(endpointId, max, TRIM_BATCH);
+        const deleted = store.pruneEndpointBeyond(endpointId, max, batch);
         // A full batch may have left more beyond the cap: leave the bound unknown, so the next write trims again.
-        if (deleted < TRIM_BATCH) bounds.set(endpointId, max);
+        if (deleted < batch) bounds.set(endpointId, max);
       }
     },
   };
