@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { InvalidCursorError, decodeCursor, encodeCursor } from "./cursor";
-import { LIST_PAGE_SQL, type ExecutionsStore, type ListOptions } from "./store";
+import { LIST_PAGE_SQL, PRUNE_AGE_NO_ENDPOINT_SQL, PRUNE_AGE_SQL, PRUNE_THROUGH_SQL, type ExecutionsStore, type ListOptions } from "./store";
 import { makeRecord, openTestStore } from "./testing";
 import type { ExecutionRecord } from "./types";
 
@@ -160,13 +160,16 @@ describe("pruning", () => {
     expect(store.pruneOlderThan(T0 + 200, 60)).toBe(1);
   });
 
-  test("by age: walks the endpoint index, never the table", () => {
+  test("by age and by count: deletes walk the endpoint index, never the table", () => {
     const { db } = fresh();
-    for (const where of ["endpoint_id = ?1 AND started_at < ?2", "endpoint_id IS NULL AND started_at < ?2"]) {
-      const explain = db.sqlite.prepare<{ detail: string }, (string | number)[]>(
-        `EXPLAIN QUERY PLAN SELECT rowid FROM executions INDEXED BY executions_endpoint_started WHERE ${where} ORDER BY started_at LIMIT 10`,
-      );
-      const plan = explain.all("ep_1", T0).map((r) => r.detail).join("\n");
+    const statements: [string, (string | number)[]][] = [
+      [PRUNE_AGE_SQL, ["ep_1", T0, 10]],
+      [PRUNE_AGE_NO_ENDPOINT_SQL, [T0, 10]],
+      [PRUNE_THROUGH_SQL, ["ep_1", T0, 5]],
+    ];
+    for (const [sql, values] of statements) {
+      const explain = db.sqlite.prepare<{ detail: string }, (string | number)[]>(`EXPLAIN QUERY PLAN ${sql}`);
+      const plan = explain.all(...values).map((r) => r.detail).join("\n");
       explain.finalize();
       expect(plan).toContain("executions_endpoint_started");
       expect(plan).not.toContain("SCAN");

@@ -104,6 +104,20 @@ export const LIST_PAGE_SQL = `SELECT ${COLUMNS} FROM executions
   ORDER BY started_at DESC, id DESC
   LIMIT ?8`;
 
+/** An endpoint's executions started before ?2, oldest first, at most ?3 (age pruning). */
+export const PRUNE_AGE_SQL = `DELETE FROM executions WHERE rowid IN (
+  SELECT rowid FROM executions INDEXED BY executions_endpoint_started
+   WHERE endpoint_id = ?1 AND started_at < ?2 ORDER BY started_at LIMIT ?3)`;
+
+/** PRUNE_AGE_SQL for the rows without an endpoint, indexed under NULL. */
+export const PRUNE_AGE_NO_ENDPOINT_SQL = `DELETE FROM executions WHERE rowid IN (
+  SELECT rowid FROM executions INDEXED BY executions_endpoint_started
+   WHERE endpoint_id IS NULL AND started_at < ?1 ORDER BY started_at LIMIT ?2)`;
+
+/** An endpoint's executions up to (?2 started_at, ?3 rowid) in index order (pruning by count). */
+export const PRUNE_THROUGH_SQL = `DELETE FROM executions INDEXED BY executions_endpoint_started
+  WHERE endpoint_id = ?1 AND started_at <= ?2 AND (started_at < ?2 OR rowid <= ?3)`;
+
 export function createExecutionsStore(db: Database) {
   const { sqlite } = db;
 
@@ -144,16 +158,8 @@ export function createExecutionsStore(db: Database) {
 
   // By age, one endpoint at a time through the endpoint index, oldest first; deleting by rowid
   // touches only the rows chosen. Rows without an endpoint are indexed too (under NULL).
-  const pruneAgeEndpoint = sqlite.prepare<unknown, [string, number, number]>(
-    `DELETE FROM executions WHERE rowid IN (
-       SELECT rowid FROM executions INDEXED BY executions_endpoint_started
-        WHERE endpoint_id = ?1 AND started_at < ?2 ORDER BY started_at LIMIT ?3)`,
-  );
-  const pruneAgeNoEndpoint = sqlite.prepare<unknown, [number, number]>(
-    `DELETE FROM executions WHERE rowid IN (
-       SELECT rowid FROM executions INDEXED BY executions_endpoint_started
-        WHERE endpoint_id IS NULL AND started_at < ?1 ORDER BY started_at LIMIT ?2)`,
-  );
+  const pruneAgeEndpoint = sqlite.prepare<unknown, [string, number, number]>(PRUNE_AGE_SQL);
+  const pruneAgeNoEndpoint = sqlite.prepare<unknown, [number, number]>(PRUNE_AGE_NO_ENDPOINT_SQL);
   /** Where the age walk resumes: the last endpoint it finished ("" before the first). */
   let ageAfter = "";
 
@@ -167,12 +173,14 @@ export function createExecutionsStore(db: Database) {
     `SELECT started_at, rowid AS rid FROM executions INDEXED BY executions_endpoint_started
       WHERE endpoint_id = ?1 ORDER BY started_at DESC, rowid DESC LIMIT 1 OFFSET ?2`,
   );
-  const pruneEndpoint = sqlite.prepare<unknown, [string, number, number, number]>(
-    `DELETE FROM executions WHERE rowid IN (
-       SELECT rowid FROM executions INDEXED BY executions_endpoint_started
-        WHERE endpoint_id = ?1 AND started_at <= ?2 AND (started_at < ?2 OR rowid <= ?3)
-        ORDER BY started_at LIMIT ?4)`,
+  // The `n+1`th oldest, the last row a delete of `batch` (= n+1) may take: a walk of `batch` entries.
+  const oldestNth = sqlite.prepare<{ started_at: number; rid: number }, [string, number]>(
+    `SELECT started_at, rowid AS rid FROM executions INDEXED BY executions_endpoint_started
+      WHERE endpoint_id = ?1 ORDER BY started_at, rowid LIMIT 1 OFFSET ?2`,
   );
+  // Everything of the endpoint up to a row, in index order. A plain range delete: ~0.5 µs a row
+  // cheaper than `rowid IN (SELECT … ORDER BY … LIMIT n)`, which fills a temporary b-tree first.
+  const pruneEndpointThrough = sqlite.prepare<unknown, [string, number, number]>(PRUNE_THROUGH_SQL);
 
   /**
    * Deletes at most `batch` of one endpoint's executions beyond its newest `maxPerEndpoint`,
@@ -180,7 +188,10 @@ export function createExecutionsStore(db: Database) {
    */
   function pruneEndpointBeyond(endpointId: string, maxPerEndpoint: number, batch: number): number {
     const edge = boundary.get(endpointId, maxPerEndpoint);
-    return edge ? pruneEndpoint.run(endpointId, edge.started_at, edge.rid, batch).changes : 0;
+    if (!edge) return 0;
+    const last = oldestNth.get(endpointId, Math.max(1, batch) - 1);
+    const upTo = last && (last.started_at < edge.started_at || (last.started_at === edge.started_at && last.rid < edge.rid)) ? last : edge;
+    return pruneEndpointThrough.run(endpointId, upTo.started_at, upTo.rid).changes;
   }
 
   const freePages = sqlite.prepare<{ freelist_count: number }, []>("PRAGMA freelist_count");
