@@ -3,8 +3,8 @@
  * Keeps each endpoint's history near `SWITCHBOARD_HISTORY_MAX_PER_ENDPOINT` as it is written,
  * by whichever thread writes it. The retention pass (retention.ts) runs once a minute and deletes
  * at most 100,000 rows a run; a busy endpoint writes that many in a few seconds, so on its own it
- * let history.db grow without bound under load (3.7 million echo rows, 1.5 GB, in two minutes of
- * the bench), and every insert slowed down with it.
+ * let history.db grow without bound under load (3.7 million rows of one endpoint, 1.5 GB, after
+ * two minutes of wrk on the bench's echo), and the echo slowed down by half as it grew.
  *
  * The writer keeps, for each endpoint it wrote to, an upper bound of its rows. Only once that
  * passes the cap by a tenth does it look for the exact cut (a walk of `max` index entries, so
