@@ -51,6 +51,9 @@ const yieldToRequests = () => new Promise<void>((resolve) => setTimeout(resolve,
  * stay: trims free pages all the time (history-cap.ts) and the next inserts reuse them, so a
  * busy instance would otherwise shrink its file every minute only to grow it again.
  */
+/** Index entries one call of the count walk may step through (a few ms): 20 endpoints at the default cap. */
+const COUNT_WALK_ENTRIES = 200_000;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function createRetention(store: ExecutionsStore, logger: Logger, options: RetentionOptions): Retention {
@@ -68,15 +71,25 @@ export function createRetention(store: ExecutionsStore, logger: Logger, options:
     let deleted = 0;
     let batches = 0;
     const cutoff = now - options.maxAgeMs;
-    // Age first: it is the cheap one (one index range), and it shrinks what the count pass walks.
-    for (const prune of [() => store.pruneOlderThan(cutoff, batch), () => store.pruneBeyondCount(options.maxPerEndpoint, batch)]) {
-      while (batches < maxBatches) {
-        const n = prune();
-        batches++;
-        deleted += n;
-        if (n < batch) break;
-        await yieldToRequests();
-      }
+    // Age first: it is the cheap one (one index range per endpoint), and it shrinks what the count walks.
+    while (batches < maxBatches) {
+      const n = store.pruneOlderThan(cutoff, batch);
+      batches++;
+      deleted += n;
+      if (n < batch) break;
+      await yieldToRequests();
+    }
+    // The writers hold each endpoint to its cap already (history-cap.ts); this walk catches what
+    // they cannot see (a cap lowered since, rows of endpoints no longer written). Looking at an
+    // endpoint walks `maxPerEndpoint` index entries even when nothing is over, so each call looks
+    // at as many as fit in ~COUNT_WALK_ENTRIES, with a turn of the event loop between calls.
+    const endpointsPerCall = Math.max(1, Math.floor(COUNT_WALK_ENTRIES / Math.max(1, options.maxPerEndpoint)));
+    while (batches < maxBatches) {
+      const { deleted: n, done } = store.pruneBeyondCount(options.maxPerEndpoint, batch, endpointsPerCall);
+      batches++;
+      deleted += n;
+      if (done) break;
+      await yieldToRequests();
     }
     // Free pages also come from earlier runs whose vacuum was cut short, so check even at 0 deleted.
     // A database created before auto_vacuum was set cannot shrink this way: stop when nothing moves.

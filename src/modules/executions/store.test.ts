@@ -185,7 +185,7 @@ describe("pruning", () => {
     records.push(makeRecord({ endpoint_id: "ep_a", started_at: T0 + 700 }));
     store.insertMany(records);
     const calls: number[] = [];
-    for (let n = -1; n !== 0; ) calls.push((n = store.pruneBeyondCount(50, 40)));
+    for (let n = -1; n !== 0; ) calls.push((n = store.pruneBeyondCount(50, 40).deleted));
     expect(calls).toEqual([40, 40, 16, 0]); // 71 + 25 over the limit
     expect([store.countForEndpoint("ep_a"), store.countForEndpoint("ep_b"), store.countForEndpoint("ep_c")]).toEqual([50, 30, 50]);
     // What is left of each endpoint is its newest.
@@ -196,16 +196,31 @@ describe("pruning", () => {
     }
   });
 
+  test("by count: a call looks at `maxEndpoints` endpoints at most and the next goes on from there", () => {
+    const { store } = fresh();
+    const records: ExecutionRecord[] = [];
+    for (let e = 0; e < 5; e++) for (let i = 0; i < 12; i++) records.push(makeRecord({ endpoint_id: `ep_${e}`, started_at: T0 + i }));
+    store.insertMany(records);
+    const calls = Array.from({ length: 4 }, () => store.pruneBeyondCount(10, 100, 2));
+    expect(calls).toEqual([
+      { deleted: 4, done: false },
+      { deleted: 4, done: false },
+      { deleted: 2, done: true },
+      { deleted: 0, done: false },
+    ]);
+    expect([0, 1, 2, 3, 4].map((e) => store.countForEndpoint(`ep_${e}`))).toEqual([10, 10, 10, 10, 10]);
+  });
+
   test("by count on a large table: each call stays small", () => {
     const { store } = fresh();
     const records: ExecutionRecord[] = [];
     for (let e = 0; e < 20; e++) for (let i = 0; i < 2_000; i++) records.push(makeRecord({ endpoint_id: `ep_${e}`, started_at: T0 + i }));
     store.insertMany(records);
     const started = performance.now();
-    expect(store.pruneBeyondCount(1_500, 1_000)).toBe(1_000);
+    expect(store.pruneBeyondCount(1_500, 1_000)).toEqual({ deleted: 1_000, done: false });
     expect(performance.now() - started).toBeLessThan(500);
     let total = 1_000;
-    for (let n = -1; n !== 0; ) total += n = store.pruneBeyondCount(1_500, 1_000);
+    for (let n = -1; n !== 0; ) total += n = store.pruneBeyondCount(1_500, 1_000).deleted;
     expect(total).toBe(20 * 500);
   });
 });

@@ -160,8 +160,9 @@ export function createExecutionsStore(db: Database) {
   // touches only the rows chosen. Rows without an endpoint are indexed too (under NULL).
   const pruneAgeEndpoint = sqlite.prepare<unknown, [string, number, number]>(PRUNE_AGE_SQL);
   const pruneAgeNoEndpoint = sqlite.prepare<unknown, [number, number]>(PRUNE_AGE_NO_ENDPOINT_SQL);
-  /** Where the age walk resumes: the last endpoint it finished ("" before the first). */
+  /** Where the age and count walks resume: the last endpoint each finished ("" before the first). */
   let ageAfter = "";
+  let countAfter = "";
 
   // Distinct endpoint ids one index seek at a time (a skip scan), instead of a GROUP BY over every row.
   const nextEndpoint = sqlite.prepare<{ endpoint_id: string }, [string]>(
@@ -265,16 +266,24 @@ export function createExecutionsStore(db: Database) {
 
     /**
      * Deletes at most `batch` executions beyond the newest `maxPerEndpoint` of each endpoint,
-     * oldest first; returns how many. Called again until it returns less than `batch`.
+     * oldest first, looking at `maxEndpoints` endpoints at most (each look walks `maxPerEndpoint`
+     * index entries, so this is what bounds a call that finds nothing to delete). Each call goes on
+     * from the endpoint the last one stopped at; `done` once the walk has been through them all
+     * (the next call starts over).
      */
-    pruneBeyondCount(maxPerEndpoint: number, batch: number): number {
+    pruneBeyondCount(maxPerEndpoint: number, batch: number, maxEndpoints = Infinity): { deleted: number; done: boolean } {
       let deleted = 0;
-      let endpoint = nextEndpoint.get("");
-      while (endpoint && deleted < batch) {
+      let after = countAfter;
+      let endpoint = nextEndpoint.get(after);
+      for (let looked = 0; endpoint && deleted < batch && looked < maxEndpoints; looked++) {
         deleted += pruneEndpointBeyond(endpoint.endpoint_id, maxPerEndpoint, batch - deleted);
-        endpoint = nextEndpoint.get(endpoint.endpoint_id);
+        // A full batch may have left more of this endpoint: the next call looks at it again.
+        if (deleted >= batch) break;
+        after = endpoint.endpoint_id;
+        endpoint = nextEndpoint.get(after);
       }
-      return deleted;
+      countAfter = endpoint ? after : "";
+      return { deleted, done: !endpoint };
     },
 
     pruneEndpointBeyond,
