@@ -3,8 +3,9 @@
  * Keeps the execution history bounded: deletes executions older than `maxAgeMs` and beyond the
  * newest `maxPerEndpoint` of each endpoint (which the writers mostly keep already: history-cap.ts),
  * then hands freed pages back to the file system (incremental vacuum; the database is created
- * with auto_vacuum=INCREMENTAL) and truncates the WAL. Deletes run in small transactions with a turn of the event loop between them, so a large
- * backlog never holds the write lock, or the only thread, for long.
+ * with auto_vacuum=INCREMENTAL) and truncates the WAL. Deletes run in small transactions with a
+ * turn of the event loop between them, so a large backlog never holds the write lock, or the only
+ * thread, for long.
  */
 import type { Logger } from "../../log";
 import type { ExecutionsStore } from "./store";
@@ -41,6 +42,9 @@ export interface Retention {
 /** A turn of the event loop: lets queued requests run between two write transactions. */
 const yieldToRequests = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
+/** Index entries one call of the count walk may step through (a few ms): 20 endpoints at the default cap. */
+const COUNT_WALK_ENTRIES = 200_000;
+
 /**
  * Giving pages back costs ~80 µs each on a large file (every page moved to a hole needs its
  * parent found and rewritten), in this thread, holding history's write lock. After a backlog of
@@ -51,9 +55,6 @@ const yieldToRequests = () => new Promise<void>((resolve) => setTimeout(resolve,
  * stay: trims free pages all the time (history-cap.ts) and the next inserts reuse them, so a
  * busy instance would otherwise shrink its file every minute only to grow it again.
  */
-/** Index entries one call of the count walk may step through (a few ms): 20 endpoints at the default cap. */
-const COUNT_WALK_ENTRIES = 200_000;
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function createRetention(store: ExecutionsStore, logger: Logger, options: RetentionOptions): Retention {
