@@ -86,6 +86,21 @@ describe("withEndpointCap", () => {
     expect(opened.store.countForEndpoint("ep_1")).toBe(10);
   });
 
+  test("bounds are kept for 10,000 endpoints at most: past that they are forgotten and learned again", () => {
+    const looked: string[] = [];
+    const target = withEndpointCap({ insertRows: () => {}, pruneEndpointBeyond: (endpointId) => (looked.push(endpointId), 0) }, 100);
+    const row = (endpointId: string) => ({ ...rows(endpointId, 1)[0]! });
+    for (let e = 0; e < 10_000; e++) target.afterInsert!([row(`ep_${e}`)]);
+    expect(looked.length).toBe(10_000);
+    // Known and under the cap: no look.
+    target.afterInsert!([row("ep_0")]);
+    expect(looked.length).toBe(10_000);
+    // One endpoint more clears them; ep_0 is looked at again on its next write.
+    target.afterInsert!([row("ep_new")]);
+    target.afterInsert!([row("ep_0")]);
+    expect(looked.slice(-2)).toEqual(["ep_new", "ep_0"]);
+  });
+
   test("a trim that fails is logged through history-batch and the rows stay", () => {
     opened = openTestStore();
     const store = opened.store;

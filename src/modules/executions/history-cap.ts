@@ -20,6 +20,13 @@ import type { ExecutionsStore, StoredExecution } from "./store";
 const TRIM_BATCH = 2000;
 
 /**
+ * Endpoints whose bounds are kept at most. Deleted endpoints would otherwise stay in the map for
+ * the life of the process; past this many, all bounds are forgotten and learned again, each with
+ * one look at its endpoint on its next write.
+ */
+const MAX_BOUNDS = 10_000;
+
+/**
  * `trimBatch`: rows one trim deletes at most. The request thread, when it writes history itself,
  * gives a smaller one: a trim there holds every request for as long as it runs.
  */
@@ -45,6 +52,7 @@ export function withEndpointCap(
           bounds.set(endpointId, bound);
           continue;
         }
+        if (bounds.size >= MAX_BOUNDS) bounds.clear();
         // Unknown until the trim is done: a trim that throws is tried again with the next write.
         bounds.delete(endpointId);
         const deleted = store.pruneEndpointBeyond(endpointId, max, batch);
