@@ -75,11 +75,17 @@ describe("thread load", () => {
     }
   });
 
-  test("by default it reads this thread's CPU time", () => {
-    const load = createThreadLoad({ windowMs: 20 });
+  test("by default it reads this thread's CPU time", async () => {
+    // A low threshold: what is checked is where the CPU time comes from, not whether this thread
+    // got a core to itself (with both cores shared with other work, a spin read under 90%).
+    const spinning = createThreadLoad({ windowMs: 20, busyAbove: 0.05, idleBelow: 0.01 });
     const until = performance.now() + 60;
     let busy = false;
-    while (performance.now() < until) busy = load.busy();
+    while (performance.now() < until) busy = spinning.busy();
     expect(busy).toBe(true);
+    // Asleep for two windows: next to no CPU time, though the wall clock ran on.
+    const sleeping = createThreadLoad({ windowMs: 20 });
+    await Bun.sleep(45);
+    expect(sleeping.busy()).toBe(false);
   });
 });
