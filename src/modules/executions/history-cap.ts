@@ -10,8 +10,10 @@
  * passes the cap by a tenth does it look for the exact cut (a walk of `max` index entries, so
  * ~10 entries per row written) and delete what lies beyond it, oldest first, at most
  * `trimBatch` at a time so one trim never holds the writer long; a backlog goes over the next
- * writes. Other writers (the retention pass, deletes) only lower the real count, so the bound
- * stays a bound; a trim that finds fewer rows than the cap deletes nothing.
+ * writes. Deletes elsewhere (the retention pass) only lower the real count, so the bound stays a
+ * bound; a trim that finds fewer rows than the cap deletes nothing. Rows inserted by another
+ * thread (the request thread, while the writer thread is behind) are not in this thread's bound:
+ * they may take an endpoint past cap + a tenth until that thread's own trim, or the next pass.
  */
 import type { HistoryTarget } from "./history-batch";
 import type { ExecutionsStore, StoredExecution } from "./store";
