@@ -160,14 +160,40 @@ export function createExecutionsStore(db: Database) {
   // touches only the rows chosen. Rows without an endpoint are indexed too (under NULL).
   const pruneAgeEndpoint = sqlite.prepare<unknown, [string, number, number]>(PRUNE_AGE_SQL);
   const pruneAgeNoEndpoint = sqlite.prepare<unknown, [number, number]>(PRUNE_AGE_NO_ENDPOINT_SQL);
-  /** Where the age and count walks resume: the last endpoint each finished ("" before the first). */
-  let ageAfter = "";
-  let countAfter = "";
 
   // Distinct endpoint ids one index seek at a time (a skip scan), instead of a GROUP BY over every row.
   const nextEndpoint = sqlite.prepare<{ endpoint_id: string }, [string]>(
     "SELECT endpoint_id FROM executions WHERE endpoint_id > ?1 ORDER BY endpoint_id LIMIT 1",
   );
+
+  /**
+   * A walk over the endpoints that each call goes on with: `step` deletes through `prune` until
+   * `batch` rows or `maxEndpoints` endpoints, and the next call starts with the endpoint it
+   * stopped at (a full batch may have left more of it). `done` once the walk went through them
+   * all; the next call starts over. Used by age and count pruning, which each keep their own.
+   */
+  function endpointWalk() {
+    /** The last endpoint finished ("" before the first). */
+    let after = "";
+    return {
+      starting: () => after === "",
+      step(prune: (endpointId: string, left: number) => number, batch: number, maxEndpoints = Infinity): { deleted: number; done: boolean } {
+        let deleted = 0;
+        let finished = after;
+        let endpoint = nextEndpoint.get(finished);
+        for (let looked = 0; endpoint && deleted < batch && looked < maxEndpoints; looked++) {
+          deleted += prune(endpoint.endpoint_id, batch - deleted);
+          if (deleted >= batch) break;
+          finished = endpoint.endpoint_id;
+          endpoint = nextEndpoint.get(finished);
+        }
+        after = endpoint ? finished : "";
+        return { deleted, done: !endpoint };
+      },
+    };
+  }
+  const ageWalk = endpointWalk();
+  const countWalk = endpointWalk();
   // The newest row that must go: the (max+1)th newest. The index holds (endpoint_id, started_at,
   // rowid), so this is a walk of `max` index entries and no table reads.
   const boundary = sqlite.prepare<{ started_at: number; rid: number }, [string, number]>(
@@ -250,18 +276,10 @@ export function createExecutionsStore(db: Database) {
      * on from the endpoint the last one stopped at, so a pass seeks each endpoint about once.
      */
     pruneOlderThan(cutoffMs: number, batch: number): number {
-      let deleted = ageAfter === "" ? pruneAgeNoEndpoint.run(cutoffMs, batch).changes : 0;
-      let after = ageAfter;
-      let endpoint = deleted < batch ? nextEndpoint.get(after) : null;
-      while (endpoint) {
-        deleted += pruneAgeEndpoint.run(endpoint.endpoint_id, cutoffMs, batch - deleted).changes;
-        // A full batch may have left more of this endpoint: the next call starts with it again.
-        if (deleted >= batch) break;
-        after = endpoint.endpoint_id;
-        endpoint = nextEndpoint.get(after);
-      }
-      ageAfter = endpoint ? after : "";
-      return deleted;
+      // Rows without an endpoint first, at the start of each walk: the skip scan does not reach NULL.
+      const orphans = ageWalk.starting() ? pruneAgeNoEndpoint.run(cutoffMs, batch).changes : 0;
+      if (orphans >= batch) return orphans;
+      return orphans + ageWalk.step((endpointId, left) => pruneAgeEndpoint.run(endpointId, cutoffMs, left).changes, batch - orphans).deleted;
     },
 
     /**
@@ -272,18 +290,7 @@ export function createExecutionsStore(db: Database) {
      * (the next call starts over).
      */
     pruneBeyondCount(maxPerEndpoint: number, batch: number, maxEndpoints = Infinity): { deleted: number; done: boolean } {
-      let deleted = 0;
-      let after = countAfter;
-      let endpoint = nextEndpoint.get(after);
-      for (let looked = 0; endpoint && deleted < batch && looked < maxEndpoints; looked++) {
-        deleted += pruneEndpointBeyond(endpoint.endpoint_id, maxPerEndpoint, batch - deleted);
-        // A full batch may have left more of this endpoint: the next call looks at it again.
-        if (deleted >= batch) break;
-        after = endpoint.endpoint_id;
-        endpoint = nextEndpoint.get(after);
-      }
-      countAfter = endpoint ? after : "";
-      return { deleted, done: !endpoint };
+      return countWalk.step((endpointId, left) => pruneEndpointBeyond(endpointId, maxPerEndpoint, left), batch, maxEndpoints);
     },
 
     pruneEndpointBeyond,
