@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { newId } from "./ids";
+import { idTime, newId } from "./ids";
 
 describe("newId", () => {
   test("prefix, 10 time characters and 16 random ones in Crockford base32", () => {
@@ -26,5 +26,18 @@ describe("newId", () => {
     expect(counts.size).toBe(32);
     // 160,000 characters over 32 letters: 5,000 each, and a fair source stays well within 15%.
     for (const n of counts.values()) expect(Math.abs(n - 5_000)).toBeLessThan(750);
+  });
+});
+
+describe("idTime", () => {
+  test("reads back the time newId wrote", () => {
+    for (const ms of [0, 1, Date.UTC(2025, 0, 1), Date.now(), 32 ** 10 - 1]) expect(idTime(newId("exe", ms))).toBe(ms);
+    expect(idTime(newId("req"))).toBeGreaterThan(Date.now() - 1000);
+  });
+
+  test("anything else is not an id", () => {
+    for (const bad of ["", "exe_", "exe_1", "01jd3x4k5m6n7p8q9r0s1t2v3w", `exe_${"u".repeat(26)}`, `exe_${"0".repeat(27)}`, `exe_${"0".repeat(25)}`, "exe_' or 1=1 --xxxxxxxxxxxxxxxxx"]) {
+      expect(idTime(bad)).toBeUndefined();
+    }
   });
 });

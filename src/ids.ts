@@ -50,3 +50,19 @@ export function newId(prefix: string, now = Date.now()): string {
   );
   return `${prefix}_${timePart(now)}${random}`;
 }
+
+/**
+ * The creation time (unix ms) written into an id by `newId`, or undefined when `id` is not one
+ * (`prefix_` then 26 base32 characters). The execution history finds a record by it (store.ts).
+ */
+export function idTime(id: string): number | undefined {
+  const start = id.indexOf("_") + 1;
+  if (start === 0 || id.length !== start + 10 + RANDOM_CHARS) return undefined;
+  let ms = 0;
+  for (let i = start; i < start + 10; i++) {
+    const digit = ALPHABET.indexOf(id[i]!);
+    if (digit < 0) return undefined;
+    ms = ms * 32 + digit;
+  }
+  return ms;
+}

@@ -22,6 +22,7 @@ import { createDispatcher } from "./modules/endpoints/dispatch";
 import { createEndpointsService } from "./modules/endpoints/service";
 import { createEndpointsStore } from "./modules/endpoints/store";
 import { historyPathFor, moveLegacyExecutions, openHistoryDatabase } from "./db/history";
+import { chunkRecordsFor } from "./modules/executions/chunks";
 import { withEndpointCap } from "./modules/executions/history-cap";
 import { createHistoryThread } from "./modules/executions/history-thread";
 import { createExecutionRecorder } from "./modules/executions/recorder";
@@ -78,7 +79,7 @@ export function createServices({ config, db, logger }: AppDeps) {
   const historyDb = openHistoryDatabase(historyPathFor(db.path), { synchronous: config.dbSynchronous });
   const moved = moveLegacyExecutions(db, historyDb);
   if (moved > 0) logger.info("moved execution history to its own database", { records: moved, file: historyDb.path });
-  const executionsStore = createExecutionsStore(historyDb);
+  const executionsStore = createExecutionsStore(historyDb, { maxChunkRecords: chunkRecordsFor(config.historyMaxPerEndpoint) });
   // Small, frequent batches: written in this thread (SWITCHBOARD_HISTORY_THREAD=false), a big one
   // (redaction, truncation, insert) stalls the event loop and shows up in every request's p99.
   const historyWrites = { maxBatch: 100, maxResultBytes: 4096 };

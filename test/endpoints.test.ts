@@ -583,7 +583,7 @@ describe("execution history", () => {
     const failedRecord = await t.request("GET", `/api/v1/executions/${failed.headers.get("x-execution-id")}`, { token: admin });
     expect(failedRecord.json.data).toMatchObject({ status: "failed", http_status: 400, error_code: "VALIDATION_ERROR" });
     expect((await t.request("GET", `/api/v1/executions/${refused.headers.get("x-execution-id")}`, { token: admin })).status).toBe(404);
-    const everything = JSON.stringify(t.services.historyDb.sqlite.query("SELECT * FROM executions").all());
+    const everything = JSON.stringify(t.services.historyDb.sqlite.query("SELECT * FROM execution_chunks").all());
     expect(everything).not.toContain(key.key);
     const onlyFailed = await t.request("GET", `/api/v1/endpoints/${ep.id}/executions?status=failed`, { token: admin });
     expect(onlyFailed.json.data.map((e: { http_status: number }) => e.http_status)).toEqual([400]);

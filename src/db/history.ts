@@ -15,6 +15,24 @@ import { openDatabase, type Database, type OpenOptions } from "./open";
 /** File name of the history database inside the data dir. */
 export const HISTORY_FILE = "history.db";
 
+/**
+ * Inserts the rows of an `executions` table (history.db before version 3, or an instance database
+ * of an older version) into `execution_chunks`, as chunks.ts lays them out: per account and
+ * endpoint, a chunk per 5 s of starts (MAX_CHUNK_SPAN_MS) and per 100 records at most.
+ */
+function chunksFrom(table: string): string {
+  return `INSERT INTO main.execution_chunks (account_id, endpoint_id, first_at, last_at, count, failed, records)
+    SELECT account_id, endpoint_id, min(started_at), max(started_at), count(*), sum(status = 'failed'),
+      json_group_array(json_object('id', id, 'kind', kind, 'status', status, 'http_status', http_status,
+        'error_code', error_code, 'error_message', error_message, 'method', method, 'path', path,
+        'client_ip', client_ip, 'key_prefix', key_prefix, 'started_at', started_at, 'duration_ms', duration_ms,
+        'steps', CASE WHEN json_valid(steps) THEN json(steps) ELSE json('[]') END))
+    FROM (SELECT *, started_at / 5000 AS span,
+            (row_number() OVER (PARTITION BY account_id, endpoint_id, started_at / 5000 ORDER BY started_at, id) - 1) / 100 AS part
+          FROM ${table})
+    GROUP BY account_id, endpoint_id, span, part`;
+}
+
 /** Schema versions of history.db, in order; entry N brings user_version N to N+1. */
 const HISTORY_SCHEMA: readonly string[][] = [
   [
@@ -42,6 +60,25 @@ const HISTORY_SCHEMA: readonly string[][] = [
   // busy endpoint every index is paid twice per row, at its insert and at its delete once the
   // endpoint is at its cap (history-cap.ts): ~1-1.5 µs of the writer's ~7-10 per row.
   ["DROP INDEX IF EXISTS executions_started"],
+  // Executions move into chunks, many records per row (modules/executions/chunks.ts): the
+  // history writer paid each row's table and index entries twice, at its insert and at its delete.
+  [
+    `CREATE TABLE IF NOT EXISTS execution_chunks (
+      account_id text NOT NULL,
+      endpoint_id text,
+      first_at integer NOT NULL,
+      last_at integer NOT NULL,
+      count integer NOT NULL,
+      failed integer NOT NULL,
+      records text NOT NULL
+    )`,
+    // Pages, trims and age pruning of an endpoint, newest or oldest first.
+    "CREATE INDEX IF NOT EXISTS execution_chunks_endpoint ON execution_chunks (endpoint_id, last_at)",
+    // An execution by id: its id holds its start, and a chunk starts at most MAX_CHUNK_SPAN_MS before it.
+    "CREATE INDEX IF NOT EXISTS execution_chunks_time ON execution_chunks (first_at, last_at)",
+    chunksFrom("main.executions"),
+    "DROP TABLE executions",
+  ],
 ];
 
 /** The history database of the instance database at `mainPath` (`:memory:` stays in memory). */
@@ -70,13 +107,12 @@ export function openHistoryDatabase(path: string, options: OpenOptions = {}): Da
   return db;
 }
 
-const COLUMNS = "id, account_id, endpoint_id, kind, status, http_status, error_code, error_message, method, path, client_ip, key_prefix, started_at, duration_ms, steps";
 
 /**
  * Moves history written by earlier versions (into the instance database's `executions` table)
- * to history.db, so upgrading loses none. Copy first (ids already there are skipped), then delete
- * from the old table: a crash in between only means the next start copies again. Returns how
- * many rows moved.
+ * to history.db, so upgrading loses none. Copy first, then delete from the old table: a crash in
+ * between only means the next start copies again (reads show a record stored twice once). Returns
+ * how many rows moved.
  */
 export function moveLegacyExecutions(main: Database, history: Database): number {
   if (main.path === ":memory:" || history.path === ":memory:") return 0;
@@ -84,7 +120,8 @@ export function moveLegacyExecutions(main: Database, history: Database): number 
   if (!legacy || !main.sqlite.query("SELECT 1 AS one FROM executions LIMIT 1").get()) return 0;
   history.sqlite.run("ATTACH DATABASE ? AS legacy", [main.path]);
   try {
-    const moved = history.sqlite.run(`INSERT OR IGNORE INTO main.executions (${COLUMNS}) SELECT ${COLUMNS} FROM legacy.executions`).changes;
+    const moved = history.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM legacy.executions").get()!.n;
+    history.sqlite.run(chunksFrom("legacy.executions"));
     main.sqlite.run("DELETE FROM executions");
     return moved;
   } finally {

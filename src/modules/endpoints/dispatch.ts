@@ -123,10 +123,12 @@ export function createDispatcher(deps: DispatchDeps) {
    * promise on the way: a flood of them must stay cheap. Only a call that was let in goes async.
    */
   return function dispatch(input: DispatchInput): Response | Promise<Response> {
-    const executionId = newId("exe");
+    // One clock reading for both: the history finds an execution by the time in its id (executions/store.ts).
+    const startedAt = Date.now();
+    const executionId = newId("exe", startedAt);
     const requestId = input.requestId ?? (input.access ? `req${executionId.slice(3)}` : undefined);
     const headers: Record<string, string> = requestId === undefined ? { "x-execution-id": executionId } : { "x-execution-id": executionId, "x-request-id": requestId };
-    const call: Call = { input, executionId, requestId, startedAt: Date.now(), t0: performance.now(), headers, steps: [] };
+    const call: Call = { input, executionId, requestId, startedAt, t0: performance.now(), headers, steps: [] };
     let admitted: Admitted | EndpointAnswer;
     try {
       admitted = admit(call);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { createMemoryLogger } from "../../log";
 import { historyLogTo, writeQueued, type HistoryTarget } from "./history-batch";
+import { chunkRecordsFor } from "./chunks";
 import { withEndpointCap } from "./history-cap";
 import type { StoredExecution } from "./store";
 import { makeRecord, openTestStore } from "./testing";
@@ -24,19 +25,23 @@ function write(target: HistoryTarget, batch: StoredExecution[]) {
   target.afterInsert?.(batch);
 }
 
+/** The endpoint's ids, oldest first. */
 const idsOf = (endpointId: string) =>
-  opened!.db.sqlite.query<{ id: string }, [string]>("SELECT id FROM executions WHERE endpoint_id = ? ORDER BY started_at").all(endpointId).map((r) => r.id);
+  opened!.store.listForEndpoint("acc_1", endpointId, { limit: 100_000 }).rows.map((r) => r.id).reverse();
+
+/** A store whose chunks are sized for `cap` as the server's are (a tenth of it). */
+const storeFor = (cap: number) => (opened = openTestStore({ maxChunkRecords: chunkRecordsFor(cap) }));
 
 describe("withEndpointCap", () => {
   test("an endpoint never holds more than its cap plus a tenth, and keeps its newest rows", () => {
-    opened = openTestStore();
-    const target = withEndpointCap(opened.store, 20);
+    storeFor(20);
+    const target = withEndpointCap(opened!.store, 20);
     const written: string[] = [];
     for (let i = 0; i < 30; i++) {
       const batch = rows("ep_busy", 7);
       written.push(...batch.map((r) => r.id));
       write(target, batch);
-      expect(opened.store.countForEndpoint("ep_busy")).toBeLessThanOrEqual(20 + 2 + 7);
+      expect(opened!.store.countForEndpoint("ep_busy")).toBeLessThanOrEqual(20 + 2 + 7);
     }
     const kept = idsOf("ep_busy");
     expect(kept.length).toBeGreaterThanOrEqual(20);
@@ -44,46 +49,63 @@ describe("withEndpointCap", () => {
     expect(kept).toEqual(written.slice(-kept.length));
   });
 
+  test("with chunks of a tenth of the cap, an endpoint keeps its newest, between the cap and a fifth over it", () => {
+    storeFor(100);
+    const target = withEndpointCap(opened!.store, 100);
+    const written: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const batch = rows("ep_busy", 37);
+      written.push(...batch.map((r) => r.id));
+      write(target, batch);
+      // The bound lets it pass the cap by a tenth before a trim, and a trim keeps less than a chunk more.
+      expect(opened!.store.countForEndpoint("ep_busy")).toBeLessThanOrEqual(100 + 10 + 37);
+    }
+    const kept = idsOf("ep_busy");
+    expect(kept.length).toBeGreaterThanOrEqual(100);
+    expect(kept.length).toBeLessThanOrEqual(120);
+    expect(kept).toEqual(written.slice(-kept.length));
+  });
+
   test("each endpoint has its own cap; one below it loses nothing", () => {
-    opened = openTestStore();
-    const target = withEndpointCap(opened.store, 10);
+    storeFor(10);
+    const target = withEndpointCap(opened!.store, 10);
     write(target, [...rows("ep_quiet", 4), ...rows("ep_busy", 50)]);
     write(target, [...rows("ep_quiet", 4), ...rows("ep_busy", 50)]);
-    expect(opened.store.countForEndpoint("ep_quiet")).toBe(8);
-    expect(opened.store.countForEndpoint("ep_busy")).toBe(10);
+    expect(opened!.store.countForEndpoint("ep_quiet")).toBe(8);
+    expect(opened!.store.countForEndpoint("ep_busy")).toBe(10);
   });
 
   test("a backlog is trimmed 2,000 rows per write, not all at once", () => {
-    opened = openTestStore();
-    opened.store.insertRows(rows("ep_old", 5000));
-    const target = withEndpointCap(opened.store, 10);
+    storeFor(10);
+    opened!.store.insertRows(rows("ep_old", 5000));
+    const target = withEndpointCap(opened!.store, 10);
     write(target, rows("ep_old", 1));
-    expect(opened.store.countForEndpoint("ep_old")).toBe(3001);
+    expect(opened!.store.countForEndpoint("ep_old")).toBe(3001);
     write(target, rows("ep_old", 1));
-    expect(opened.store.countForEndpoint("ep_old")).toBe(1002);
+    expect(opened!.store.countForEndpoint("ep_old")).toBe(1002);
     write(target, rows("ep_old", 1));
-    expect(opened.store.countForEndpoint("ep_old")).toBe(10);
+    expect(opened!.store.countForEndpoint("ep_old")).toBe(10);
   });
 
   test("a smaller trim batch (the request thread's) drains a backlog in smaller steps", () => {
-    opened = openTestStore();
-    opened.store.insertRows(rows("ep_old", 500));
-    const target = withEndpointCap(opened.store, 10, 200);
+    storeFor(10);
+    opened!.store.insertRows(rows("ep_old", 500));
+    const target = withEndpointCap(opened!.store, 10, 200);
     const counts: number[] = [];
     for (let i = 0; i < 4; i++) {
       write(target, rows("ep_old", 1));
-      counts.push(opened.store.countForEndpoint("ep_old"));
+      counts.push(opened!.store.countForEndpoint("ep_old"));
     }
     expect(counts).toEqual([301, 102, 10, 11]);
   });
 
   test("rows deleted by someone else leave the bound an upper bound: nothing below the cap goes", () => {
-    opened = openTestStore();
-    const target = withEndpointCap(opened.store, 10);
+    storeFor(10);
+    const target = withEndpointCap(opened!.store, 10);
     write(target, rows("ep_1", 10));
-    opened.db.sqlite.run("DELETE FROM executions");
+    opened!.db.sqlite.run("DELETE FROM execution_chunks");
     for (let i = 0; i < 5; i++) write(target, rows("ep_1", 2));
-    expect(opened.store.countForEndpoint("ep_1")).toBe(10);
+    expect(opened!.store.countForEndpoint("ep_1")).toBe(10);
   });
 
   test("bounds are kept for 10,000 endpoints at most: past that they are forgotten and learned again", () => {

@@ -16,6 +16,7 @@
 import { openDatabase, type Database } from "../../db/open";
 import { lowerThisThreadPriority } from "../../thread-priority";
 import { writeExecutions, type HistoryLog, type HistoryTarget, type PendingExecution } from "./history-batch";
+import { chunkRecordsFor } from "./chunks";
 import { withEndpointCap } from "./history-cap";
 import { CLOSED, FAILED, type HistoryWorkerLog, type HistoryWorkerMessage } from "./history-protocol";
 import { ringReader, SLEEPING, type RingReader } from "./history-ring";
@@ -93,7 +94,7 @@ self.onmessage = (event: MessageEvent<HistoryWorkerMessage>) => {
     options = { maxBatch: message.maxBatch, maxResultBytes: message.maxResultBytes };
     try {
       db = openDatabase(message.path, { synchronous: message.synchronous });
-      const executions = createExecutionsStore(db);
+      const executions = createExecutionsStore(db, { maxChunkRecords: chunkRecordsFor(message.maxPerEndpoint) });
       store = message.maxPerEndpoint === undefined ? executions : withEndpointCap(executions, message.maxPerEndpoint);
     } catch (error) {
       log("error", "history writer thread could not open the database", { error: (error as Error).message });

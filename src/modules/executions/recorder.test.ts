@@ -119,12 +119,13 @@ describe("execution recorder", () => {
     store.insertMany([existing]);
     const good = [makeRecord(), makeRecord()];
     recorder.record(good[0]!, []);
-    recorder.record({ ...existing, error_message: `dup ${SECRET}` }, []);
+    // A record without an account breaks the NOT NULL constraint of its chunk.
+    recorder.record({ ...makeRecord(), account_id: null as unknown as string, error_message: `bad ${SECRET}` }, []);
     recorder.record(good[1]!, []);
     expect(() => recorder.flush()).not.toThrow();
     expect(store.countForEndpoint("ep_1")).toBe(3);
     const errors = logs.map((l) => JSON.parse(l)).filter((l) => l.level === "error");
-    expect(errors).toEqual([expect.objectContaining({ failed: 1, of: 3, error: expect.stringContaining("UNIQUE") })]);
+    expect(errors).toEqual([expect.objectContaining({ failed: 1, of: 3, error: expect.stringContaining("NOT NULL") })]);
     expect(logs.join("\n")).not.toContain(SECRET);
   });
 

@@ -93,7 +93,8 @@ describe("retention", () => {
   });
 
   test("a run is bounded; the rest waits for the next run", async () => {
-    open = openTestStore();
+    // A record per chunk: batches of records are then batches of deletes.
+    open = openTestStore({ maxChunkRecords: 1 });
     const { store } = open;
     fill(store, 3_000, (i) => ({ started_at: NOW - 100 * DAY + i }));
     const retention = createRetention(store, createMemoryLogger(), { maxAgeMs: DAY, maxPerEndpoint: 1e6, batch: 100, maxBatchesPerRun: 5 });
@@ -102,7 +103,8 @@ describe("retention", () => {
   });
 
   test("yields to the event loop between batches, and concurrent calls share one pass", async () => {
-    open = openTestStore();
+    // A record per chunk: batches of records are then batches of deletes.
+    open = openTestStore({ maxChunkRecords: 1 });
     const { store } = open;
     fill(store, 2_000, (i) => ({ started_at: NOW - 100 * DAY + i }));
     const retention = createRetention(store, createMemoryLogger(), { maxAgeMs: DAY, maxPerEndpoint: 1e6, batch: 100 });

@@ -1,31 +1,18 @@
 /**
  * @module modules/executions/store
- * All SQL of the execution history. Every statement is prepared once: inserts run in batches
- * from the recorder, lists on every history page, and pruning in small batches from retention,
- * each walking an index of `executions` (endpoint_id+started_at, or the id) rather than the table.
+ * All SQL of the execution history. Records are stored in chunks, many to a row (chunks.ts lays
+ * them out). Every statement is prepared once: inserts run in batches from the history writer,
+ * pages and lookups on every history request, and pruning in small batches from the writers'
+ * cap (history-cap.ts) and retention, each walking an index of `execution_chunks` rather than
+ * the table.
  */
 import type { Database } from "../../db/open";
+import { idTime } from "../../ids";
+import { chunkRecordsFor, fromChunk, MAX_CHUNK_SPAN_MS, newestFirst, toChunks, type StoredExecution } from "./chunks";
 import { decodeCursor, encodeCursor } from "./cursor";
-import type { ExecutionRecord, ExecutionStatus, StepRecord } from "./types";
+import type { ExecutionRecord, ExecutionStatus } from "./types";
 
-/** A row as SQLite returns it (the columns are snake_case already). */
-interface ExecutionRow {
-  id: string;
-  account_id: string;
-  endpoint_id: string | null;
-  kind: string;
-  status: string;
-  http_status: number | null;
-  error_code: string | null;
-  error_message: string | null;
-  method: string | null;
-  path: string | null;
-  client_ip: string | null;
-  key_prefix: string | null;
-  started_at: number;
-  duration_ms: number;
-  steps: string;
-}
+export type { StoredExecution };
 
 /** Filters and position of one page of an endpoint's history. */
 export interface ListOptions {
@@ -46,129 +33,111 @@ export interface ExecutionPage {
   has_more: boolean;
 }
 
-const COLUMNS =
-  "id, account_id, endpoint_id, kind, status, http_status, error_code, error_message, method, path, client_ip, key_prefix, started_at, duration_ms, steps";
+export interface ExecutionsStoreOptions {
+  /** Records per chunk at most (chunkRecordsFor: a tenth of the cap). */
+  maxChunkRecords?: number;
+}
 
-// Stand-ins for "no bound": one prepared statement serves every combination of filters.
+// Stand-ins for "no bound".
 const MAX_TIME = Number.MAX_SAFE_INTEGER;
 const MIN_TIME = -Number.MAX_SAFE_INTEGER;
 // Sorts after every id (ids are ASCII), so "before the start" includes every row at MAX_TIME.
 const MAX_ID = "\u{10FFFF}";
 
-function parseSteps(text: string): StepRecord[] {
-  try {
-    const steps = JSON.parse(text) as unknown;
-    return Array.isArray(steps) ? (steps as StepRecord[]) : [];
-  } catch {
-    return [];
-  }
-}
+/**
+ * How far an execution's started_at may lie from the time in its id. The dispatcher takes both
+ * from one clock reading; records moved from before chunks read the clock twice.
+ */
+const ID_SKEW_MS = 1_000;
 
-function toRecord(row: ExecutionRow): ExecutionRecord {
-  const record: ExecutionRecord = {
-    id: row.id,
-    account_id: row.account_id,
-    endpoint_id: row.endpoint_id,
-    kind: "endpoint",
-    status: row.status === "completed" ? "completed" : "failed",
-    http_status: row.http_status ?? 0,
-    method: row.method ?? "",
-    path: row.path ?? "",
-    started_at: row.started_at,
-    duration_ms: row.duration_ms,
-    steps: parseSteps(row.steps),
-  };
-  if (row.error_code !== null) record.error_code = row.error_code;
-  if (row.error_message !== null) record.error_message = row.error_message;
-  if (row.client_ip !== null) record.client_ip = row.client_ip;
-  if (row.key_prefix !== null) record.key_prefix = row.key_prefix;
-  return record;
-}
-
-type Bind = string | number | null;
-
-/** A record as a row holds it: its steps as JSON text, already sanitized (history-batch.ts). */
-export type StoredExecution = Omit<ExecutionRecord, "steps"> & { steps: string };
+/** Ids as newId writes them: what an execution id can be, and safe to look for in JSON text as is. */
+const PLAIN_ID = /^[A-Za-z0-9_]{1,64}$/;
 
 /**
- * One keyset page, newest first. The index (endpoint_id, started_at) gives the range
- * `from <= started_at <= min(to, cursor)`; `id < ?6` only breaks ties at the cursor's millisecond.
- * `+account_id` keeps the planner off the account index, which would read every endpoint of the
- * account: the account check is a filter on the few rows the endpoint range yields.
+ * The chunks of an endpoint that may hold records started in [?3, ?4], newest first. A chunk's
+ * records started within MAX_CHUNK_SPAN_MS of its first, so one ending more than that after ?4
+ * starts after it: ?5 is ?4 + MAX_CHUNK_SPAN_MS, an index range rather than a scan to the end.
+ * `+account_id` keeps the planner off any other index: the account check is a filter.
  */
-export const LIST_PAGE_SQL = `SELECT ${COLUMNS} FROM executions
-  WHERE endpoint_id = ?1 AND +account_id = ?2
-    AND started_at >= ?3 AND started_at <= ?4
-    AND started_at <= ?5 AND (started_at < ?5 OR id < ?6)
-    AND (?7 IS NULL OR status = ?7)
-  ORDER BY started_at DESC, id DESC
-  LIMIT ?8`;
+export const PAGE_CHUNKS_SQL = `SELECT rowid AS rid, first_at, last_at, count, failed FROM execution_chunks INDEXED BY execution_chunks_endpoint
+  WHERE endpoint_id = ?1 AND last_at >= ?3 AND last_at <= ?5 AND first_at <= ?4 AND +account_id = ?2
+  ORDER BY last_at DESC, rowid DESC`;
 
-/** An endpoint's executions started before ?2, oldest first, at most ?3 (age pruning). */
-export const PRUNE_AGE_SQL = `DELETE FROM executions WHERE rowid IN (
-  SELECT rowid FROM executions INDEXED BY executions_endpoint_started
-   WHERE endpoint_id = ?1 AND started_at < ?2 ORDER BY started_at LIMIT ?3)`;
+/** The chunks that may hold the execution with id ?3 started at ?1 (its id's time) ± ID_SKEW_MS. */
+export const ID_CHUNKS_SQL = `SELECT endpoint_id, records FROM execution_chunks INDEXED BY execution_chunks_time
+  WHERE first_at >= ?1 - ${MAX_CHUNK_SPAN_MS + ID_SKEW_MS} AND first_at <= ?1 + ${ID_SKEW_MS} AND last_at >= ?1 - ${ID_SKEW_MS}
+    AND account_id = ?2 AND instr(records, ?3) > 0`;
 
-/** PRUNE_AGE_SQL for the rows without an endpoint, indexed under NULL. */
-export const PRUNE_AGE_NO_ENDPOINT_SQL = `DELETE FROM executions WHERE rowid IN (
-  SELECT rowid FROM executions INDEXED BY executions_endpoint_started
-   WHERE endpoint_id IS NULL AND started_at < ?1 ORDER BY started_at LIMIT ?2)`;
+/** An endpoint's chunks that ended before ?2, oldest first (age pruning). */
+export const AGE_CHUNKS_SQL = `SELECT rowid AS rid, count FROM execution_chunks INDEXED BY execution_chunks_endpoint
+  WHERE endpoint_id = ?1 AND last_at < ?2 ORDER BY last_at, rowid`;
 
-/** An endpoint's executions up to (?2 started_at, ?3 rowid) in index order (pruning by count). */
-export const PRUNE_THROUGH_SQL = `DELETE FROM executions INDEXED BY executions_endpoint_started
-  WHERE endpoint_id = ?1 AND started_at <= ?2 AND (started_at < ?2 OR rowid <= ?3)`;
+/** AGE_CHUNKS_SQL for the records without an endpoint, indexed under NULL. */
+export const AGE_CHUNKS_NO_ENDPOINT_SQL = `SELECT rowid AS rid, count FROM execution_chunks INDEXED BY execution_chunks_endpoint
+  WHERE endpoint_id IS NULL AND last_at < ?1 ORDER BY last_at, rowid`;
 
-export function createExecutionsStore(db: Database) {
+/** An endpoint's chunks, newest first (pruning by count: where its newest `max` records end). */
+export const NEWEST_CHUNKS_SQL = `SELECT rowid AS rid, last_at, count FROM execution_chunks INDEXED BY execution_chunks_endpoint
+  WHERE endpoint_id = ?1 ORDER BY last_at DESC, rowid DESC`;
+
+/** An endpoint's chunks before (?2 last_at, ?3 rowid), oldest first (pruning by count). */
+export const OLDER_CHUNKS_SQL = `SELECT rowid AS rid, count FROM execution_chunks INDEXED BY execution_chunks_endpoint
+  WHERE endpoint_id = ?1 AND last_at <= ?2 AND (last_at < ?2 OR rowid < ?3) ORDER BY last_at, rowid`;
+
+type ChunkRef = { rid: number; count: number };
+
+export function createExecutionsStore(db: Database, options: ExecutionsStoreOptions = {}) {
   const { sqlite } = db;
+  const maxChunkRecords = options.maxChunkRecords ?? chunkRecordsFor(undefined);
 
-  const insert = sqlite.prepare<unknown, Bind[]>(
-    `INSERT INTO executions (${COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)`,
+  const insertChunk = sqlite.prepare<unknown, [string, string | null, number, number, number, number, string]>(
+    "INSERT INTO execution_chunks (account_id, endpoint_id, first_at, last_at, count, failed, records) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
   );
   const insertAll = sqlite.transaction((records: readonly StoredExecution[]) => {
-    for (const r of records) {
-      insert.run(
-        r.id,
-        r.account_id,
-        r.endpoint_id,
-        r.kind,
-        r.status,
-        r.http_status,
-        r.error_code ?? null,
-        r.error_message ?? null,
-        r.method,
-        r.path,
-        r.client_ip ?? null,
-        r.key_prefix ?? null,
-        r.started_at,
-        r.duration_ms,
-        r.steps,
-      );
-    }
+    for (const c of toChunks(records, maxChunkRecords)) insertChunk.run(c.account_id, c.endpoint_id, c.first_at, c.last_at, c.count, c.failed, c.records);
   });
 
-  const byId = sqlite.prepare<ExecutionRow, [string, string]>(`SELECT ${COLUMNS} FROM executions WHERE id = ?1 AND account_id = ?2`);
+  const idChunks = sqlite.prepare<{ endpoint_id: string | null; records: string }, [number, string, string]>(ID_CHUNKS_SQL);
+  const pageChunks = sqlite.prepare<{ rid: number; first_at: number; last_at: number; count: number; failed: number }, [string, string, number, number, number]>(PAGE_CHUNKS_SQL);
+  const chunkText = sqlite.prepare<{ records: string }, [number]>("SELECT records FROM execution_chunks WHERE rowid = ?1");
 
-  const page = sqlite.prepare<ExecutionRow, [string, string, number, number, number, string, string | null, number]>(LIST_PAGE_SQL);
-
-  const countEndpoint = sqlite.prepare<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM executions WHERE endpoint_id = ?1");
+  const countEndpoint = sqlite.prepare<{ n: number }, [string]>("SELECT coalesce(sum(count), 0) AS n FROM execution_chunks WHERE endpoint_id = ?1");
   // Through the endpoint index too (`+account_id`): an endpoint id of another account finds nothing fast.
   const anyForEndpoint = sqlite.prepare<{ one: number }, [string, string]>(
-    "SELECT 1 AS one FROM executions WHERE endpoint_id = ?1 AND +account_id = ?2 LIMIT 1",
+    "SELECT 1 AS one FROM execution_chunks WHERE endpoint_id = ?1 AND +account_id = ?2 LIMIT 1",
   );
 
-  // By age, one endpoint at a time through the endpoint index, oldest first; deleting by rowid
-  // touches only the rows chosen. Rows without an endpoint are indexed too (under NULL).
-  const pruneAgeEndpoint = sqlite.prepare<unknown, [string, number, number]>(PRUNE_AGE_SQL);
-  const pruneAgeNoEndpoint = sqlite.prepare<unknown, [number, number]>(PRUNE_AGE_NO_ENDPOINT_SQL);
+  const ageChunks = sqlite.prepare<ChunkRef, [string, number]>(AGE_CHUNKS_SQL);
+  const ageChunksNoEndpoint = sqlite.prepare<ChunkRef, [number]>(AGE_CHUNKS_NO_ENDPOINT_SQL);
+  const newestChunks = sqlite.prepare<ChunkRef & { last_at: number }, [string]>(NEWEST_CHUNKS_SQL);
+  const olderChunks = sqlite.prepare<ChunkRef, [string, number, number]>(OLDER_CHUNKS_SQL);
+  const deleteChunk = sqlite.prepare<unknown, [number]>("DELETE FROM execution_chunks WHERE rowid = ?1");
 
-  // Distinct endpoint ids one index seek at a time (a skip scan), instead of a GROUP BY over every row.
+  /**
+   * Deletes chunks in the order `chunks` yields them until `budget` records are gone (at least one
+   * chunk, whatever its size); returns how many records. The chunks are read first and deleted
+   * after: a statement is not stepped through rows it deletes.
+   */
+  function deleteChunks(chunks: Iterable<ChunkRef>, budget: number): number {
+    const doomed: number[] = [];
+    let records = 0;
+    for (const chunk of chunks) {
+      if (records >= budget) break;
+      doomed.push(chunk.rid);
+      records += chunk.count;
+    }
+    for (const rid of doomed) deleteChunk.run(rid);
+    return records;
+  }
+
+  // Distinct endpoint ids one index seek at a time (a skip scan), instead of a GROUP BY over every chunk.
   const nextEndpoint = sqlite.prepare<{ endpoint_id: string }, [string]>(
-    "SELECT endpoint_id FROM executions WHERE endpoint_id > ?1 ORDER BY endpoint_id LIMIT 1",
+    "SELECT endpoint_id FROM execution_chunks WHERE endpoint_id > ?1 ORDER BY endpoint_id LIMIT 1",
   );
 
   /**
    * A walk over the endpoints that each call goes on with: `step` deletes through `prune` until
-   * `batch` rows or `maxEndpoints` endpoints, and the next call starts with the endpoint it
+   * `batch` records or `maxEndpoints` endpoints, and the next call starts with the endpoint it
    * stopped at (a full batch may have left more of it). `done` once the walk went through them
    * all; the next call starts over. Used by age and count pruning, which each keep their own.
    */
@@ -194,38 +163,33 @@ export function createExecutionsStore(db: Database) {
   }
   const ageWalk = endpointWalk();
   const countWalk = endpointWalk();
-  // The newest row that must go: the (max+1)th newest. The index holds (endpoint_id, started_at,
-  // rowid), so this is a walk of `max` index entries and no table reads.
-  const boundary = sqlite.prepare<{ started_at: number; rid: number }, [string, number]>(
-    `SELECT started_at, rowid AS rid FROM executions INDEXED BY executions_endpoint_started
-      WHERE endpoint_id = ?1 ORDER BY started_at DESC, rowid DESC LIMIT 1 OFFSET ?2`,
-  );
-  // The `n+1`th oldest, the last row a delete of `batch` (= n+1) may take: a walk of `batch` entries.
-  const oldestNth = sqlite.prepare<{ started_at: number; rid: number }, [string, number]>(
-    `SELECT started_at, rowid AS rid FROM executions INDEXED BY executions_endpoint_started
-      WHERE endpoint_id = ?1 ORDER BY started_at, rowid LIMIT 1 OFFSET ?2`,
-  );
-  // Everything of the endpoint up to a row, in index order. A plain range delete: ~0.5 µs a row
-  // cheaper than `rowid IN (SELECT … ORDER BY … LIMIT n)`, which fills a temporary b-tree first.
-  const pruneEndpointThrough = sqlite.prepare<unknown, [string, number, number]>(PRUNE_THROUGH_SQL);
 
   /**
-   * Deletes at most `batch` of one endpoint's executions beyond its newest `maxPerEndpoint`,
-   * oldest first; returns how many. Finding the cut walks `maxPerEndpoint` index entries.
+   * Deletes, oldest first, about `batch` records (whole chunks, at least one) of one endpoint's
+   * chunks beyond those holding its newest `maxPerEndpoint`; returns how many. What stays is at
+   * least `maxPerEndpoint` and less than that plus a chunk. Finding the cut walks the chunks that
+   * stay (a tenth of the cap each, chunks.ts).
    */
   function pruneEndpointBeyond(endpointId: string, maxPerEndpoint: number, batch: number): number {
-    const edge = boundary.get(endpointId, maxPerEndpoint);
-    if (!edge) return 0;
-    const last = oldestNth.get(endpointId, Math.max(1, batch) - 1);
-    const upTo = last && (last.started_at < edge.started_at || (last.started_at === edge.started_at && last.rid < edge.rid)) ? last : edge;
-    return pruneEndpointThrough.run(endpointId, upTo.started_at, upTo.rid).changes;
+    let kept = 0;
+    let cut: { last_at: number; rid: number } | undefined;
+    for (const chunk of newestChunks.iterate(endpointId)) {
+      if (kept >= maxPerEndpoint) {
+        cut = chunk;
+        break;
+      }
+      kept += chunk.count;
+    }
+    if (!cut) return 0;
+    // Everything from the cut down goes: the cut chunk itself and what is older (rowid <= cut's).
+    return deleteChunks(olderChunks.iterate(endpointId, cut.last_at, cut.rid + 1), batch);
   }
 
   const freePages = sqlite.prepare<{ freelist_count: number }, []>("PRAGMA freelist_count");
   const checkpoint = sqlite.prepare<{ busy: number; log: number; checkpointed: number }, []>("PRAGMA wal_checkpoint(TRUNCATE)");
 
   return {
-    /** Inserts rows in one transaction: all or none. */
+    /** Inserts records (steps as stored JSON text) in one transaction: all or none. */
     insertRows(rows: readonly StoredExecution[]): void {
       if (rows.length) insertAll(rows);
     },
@@ -235,30 +199,56 @@ export function createExecutionsStore(db: Database) {
       if (records.length) insertAll(records.map((r) => ({ ...r, steps: JSON.stringify(r.steps) })));
     },
 
-    /** One execution, only if it belongs to the account. */
+    /**
+     * One execution, only if it belongs to the account. Its id holds its start (ids.ts), so the
+     * chunks to look in are the few around that time, and SQL looks for the id in their text.
+     */
     get(accountId: string, id: string): ExecutionRecord | undefined {
-      const row = byId.get(id, accountId);
-      return row ? toRecord(row) : undefined;
+      const at = PLAIN_ID.test(id) ? idTime(id) : undefined;
+      if (at === undefined) return undefined;
+      for (const chunk of idChunks.all(at, accountId, `"id":"${id}"`)) {
+        const found = fromChunk(chunk.records, accountId, chunk.endpoint_id).find((r) => r.id === id);
+        if (found) return found;
+      }
+      return undefined;
     },
 
-    /** One page of an endpoint's history, newest first (by started_at, then id). */
+    /**
+     * One page of an endpoint's history, newest first (by started_at, then id). Chunks come newest
+     * end first; their records are merged until no chunk left can hold one that belongs on the
+     * page (chunks of one endpoint may overlap in time: a slow call is recorded after faster ones).
+     */
     listForEndpoint(accountId: string, endpointId: string, options: ListOptions): ExecutionPage {
       const after = options.cursor === undefined ? { startedAt: MAX_TIME, id: MAX_ID } : decodeCursor(options.cursor);
-      const rows = page.all(
-        endpointId,
-        accountId,
-        options.from ?? MIN_TIME,
-        options.to ?? MAX_TIME,
-        after.startedAt,
-        after.id,
-        options.status ?? null,
-        options.limit + 1,
-      );
+      const from = options.from ?? MIN_TIME;
+      const to = options.to ?? MAX_TIME;
+      const upTo = Math.min(to, after.startedAt);
+      const status = options.status;
+      const want = options.limit + 1;
+      let rows: ExecutionRecord[] = [];
+      const seen = new Set<string>();
+      const upper = Math.min(upTo + MAX_CHUNK_SPAN_MS, MAX_TIME);
+      for (const chunk of pageChunks.iterate(endpointId, accountId, from, upTo, upper)) {
+        if (rows.length >= want && chunk.last_at < rows[want - 1]!.started_at) break;
+        if (status === "failed" ? chunk.failed === 0 : status === "completed" && chunk.failed === chunk.count) continue;
+        const text = chunkText.get(chunk.rid);
+        if (!text) continue;
+        for (const rec of fromChunk(text.records, accountId, endpointId)) {
+          if (rec.started_at < from || rec.started_at > to || (status !== undefined && rec.status !== status)) continue;
+          if (rec.started_at > after.startedAt || (rec.started_at === after.startedAt && rec.id >= after.id)) continue;
+          // A record stored twice (a slice written again after the writer thread died) shows once.
+          if (seen.has(rec.id)) continue;
+          seen.add(rec.id);
+          rows.push(rec);
+        }
+        rows.sort(newestFirst);
+        if (rows.length > want) rows = rows.slice(0, want);
+      }
       const has_more = rows.length > options.limit;
       if (has_more) rows.length = options.limit;
       const last = rows[rows.length - 1];
       return {
-        rows: rows.map(toRecord),
+        rows,
         next_cursor: has_more && last ? encodeCursor({ startedAt: last.started_at, id: last.id }) : null,
         has_more,
       };
@@ -267,27 +257,27 @@ export function createExecutionsStore(db: Database) {
     /** True when the account has any history for the endpoint (it may have been deleted since). */
     hasForEndpoint: (accountId: string, endpointId: string) => anyForEndpoint.get(endpointId, accountId) !== null,
 
-    /** Rows of an endpoint, whatever the account (for tests and diagnostics). */
+    /** Records of an endpoint, whatever the account (for tests and diagnostics). */
     countForEndpoint: (endpointId: string) => countEndpoint.get(endpointId)!.n,
 
     /**
-     * Deletes at most `batch` executions started before `cutoffMs`, oldest first within each
-     * endpoint; returns how many. Called again until it returns less than `batch`: each call goes
-     * on from the endpoint the last one stopped at, so a pass seeks each endpoint about once.
+     * Deletes about `batch` records (whole chunks) that ended before `cutoffMs`, oldest first within
+     * each endpoint; returns how many. Called again until it returns less than `batch`: each call
+     * goes on from the endpoint the last one stopped at, so a pass seeks each endpoint about once.
+     * A chunk goes once its last record is older than the cutoff.
      */
     pruneOlderThan(cutoffMs: number, batch: number): number {
-      // Rows without an endpoint first, at the start of each walk: the skip scan does not reach NULL.
-      const orphans = ageWalk.starting() ? pruneAgeNoEndpoint.run(cutoffMs, batch).changes : 0;
+      // Records without an endpoint first, at the start of each walk: the skip scan does not reach NULL.
+      const orphans = ageWalk.starting() ? deleteChunks(ageChunksNoEndpoint.iterate(cutoffMs), batch) : 0;
       if (orphans >= batch) return orphans;
-      return orphans + ageWalk.step((endpointId, left) => pruneAgeEndpoint.run(endpointId, cutoffMs, left).changes, batch - orphans).deleted;
+      return orphans + ageWalk.step((endpointId, left) => deleteChunks(ageChunks.iterate(endpointId, cutoffMs), left), batch - orphans).deleted;
     },
 
     /**
-     * Deletes at most `batch` executions beyond the newest `maxPerEndpoint` of each endpoint,
-     * oldest first, looking at `maxEndpoints` endpoints at most (each look walks `maxPerEndpoint`
-     * index entries, so this is what bounds a call that finds nothing to delete). Each call goes on
-     * from the endpoint the last one stopped at; `done` once the walk has been through them all
-     * (the next call starts over).
+     * Deletes about `batch` records beyond the newest `maxPerEndpoint` of each endpoint (see
+     * pruneEndpointBeyond), looking at `maxEndpoints` endpoints at most. Each call goes on from
+     * the endpoint the last one stopped at; `done` once the walk has been through them all (the
+     * next call starts over).
      */
     pruneBeyondCount(maxPerEndpoint: number, batch: number, maxEndpoints = Infinity): { deleted: number; done: boolean } {
       return countWalk.step((endpointId, left) => pruneEndpointBeyond(endpointId, maxPerEndpoint, left), batch, maxEndpoints);

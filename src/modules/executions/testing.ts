@@ -7,15 +7,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HISTORY_FILE, openHistoryDatabase } from "../../db/history";
 import { newId } from "../../ids";
-import { createExecutionsStore } from "./store";
+import { createExecutionsStore, type ExecutionsStoreOptions } from "./store";
 import type { ExecutionRecord } from "./types";
 
 /** A history database file of its own, with the executions store over it. */
-export function openTestStore() {
+export function openTestStore(options: ExecutionsStoreOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), "sb-exec-"));
   const path = join(dir, HISTORY_FILE);
   const db = openHistoryDatabase(path);
-  const store = createExecutionsStore(db);
+  const store = createExecutionsStore(db, options);
   return {
     db,
     store,
