@@ -33,36 +33,25 @@ const idsOf = (endpointId: string) =>
 const storeFor = (cap: number) => (opened = openTestStore({ maxChunkRecords: chunkRecordsFor(cap) }));
 
 describe("withEndpointCap", () => {
-  test("an endpoint never holds more than its cap plus a tenth, and keeps its newest rows", () => {
-    storeFor(20);
-    const target = withEndpointCap(opened!.store, 20);
+  // Chunks hold a tenth of the cap (2 and 10 records here): a trim keeps the cap and less than a
+  // chunk more, and the bound lets an endpoint pass the cap by a tenth (plus the write) before one.
+  test.each([
+    [20, 7],
+    [100, 37],
+  ])("cap %d, writes of %d: never more than a tenth over plus the write, at least the cap kept, the newest", (cap, perWrite) => {
+    storeFor(cap);
+    const target = withEndpointCap(opened!.store, cap);
+    const tenth = Math.ceil(cap / 10);
     const written: string[] = [];
     for (let i = 0; i < 30; i++) {
-      const batch = rows("ep_busy", 7);
+      const batch = rows("ep_busy", perWrite);
       written.push(...batch.map((r) => r.id));
       write(target, batch);
-      expect(opened!.store.countForEndpoint("ep_busy")).toBeLessThanOrEqual(20 + 2 + 7);
+      expect(opened!.store.countForEndpoint("ep_busy")).toBeLessThanOrEqual(cap + tenth + perWrite);
     }
     const kept = idsOf("ep_busy");
-    expect(kept.length).toBeGreaterThanOrEqual(20);
-    expect(kept.length).toBeLessThanOrEqual(22);
-    expect(kept).toEqual(written.slice(-kept.length));
-  });
-
-  test("with chunks of a tenth of the cap, an endpoint keeps its newest, between the cap and a fifth over it", () => {
-    storeFor(100);
-    const target = withEndpointCap(opened!.store, 100);
-    const written: string[] = [];
-    for (let i = 0; i < 30; i++) {
-      const batch = rows("ep_busy", 37);
-      written.push(...batch.map((r) => r.id));
-      write(target, batch);
-      // The bound lets it pass the cap by a tenth before a trim, and a trim keeps less than a chunk more.
-      expect(opened!.store.countForEndpoint("ep_busy")).toBeLessThanOrEqual(100 + 10 + 37);
-    }
-    const kept = idsOf("ep_busy");
-    expect(kept.length).toBeGreaterThanOrEqual(100);
-    expect(kept.length).toBeLessThanOrEqual(120);
+    expect(kept.length).toBeGreaterThanOrEqual(cap);
+    expect(kept.length).toBeLessThanOrEqual(cap + 2 * tenth);
     expect(kept).toEqual(written.slice(-kept.length));
   });
 

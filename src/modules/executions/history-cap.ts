@@ -6,19 +6,20 @@
  * let history.db grow without bound under load (3.7 million rows of one endpoint, 1.5 GB, after
  * two minutes of wrk on the bench's echo), and the echo slowed down by half as it grew.
  *
- * The writer keeps, for each endpoint it wrote to, an upper bound of its rows. Only once that
- * passes the cap by a tenth does it look for the exact cut (a walk of `max` index entries, so
- * ~10 entries per row written) and delete what lies beyond it, oldest first, at most
- * `trimBatch` at a time so one trim never holds the writer long; a backlog goes over the next
- * writes. Deletes elsewhere (the retention pass) only lower the real count, so the bound stays a
- * bound; a trim that finds fewer rows than the cap deletes nothing. Rows inserted by another
- * thread (the request thread, while the writer thread is behind) are not in this thread's bound:
- * they may take an endpoint past cap + a tenth until that thread's own trim, or the next pass.
+ * The writer keeps, for each endpoint it wrote to, an upper bound of its records. Only once that
+ * passes the cap by a tenth does it look for the cut (a walk of the endpoint's newest chunks, each
+ * holding up to a tenth of the cap: chunks.ts) and delete the whole chunks beyond it, oldest
+ * first, about `trimBatch` records at a time so one trim never holds the writer long; a backlog
+ * goes over the next writes. What stays is the cap and less than a chunk more. Deletes elsewhere
+ * (the retention pass) only lower the real count, so the bound stays a bound; a trim that finds
+ * fewer records than the cap deletes nothing. Records inserted by another thread (the request
+ * thread, while the writer thread is behind) are not in this thread's bound: they may take an
+ * endpoint past cap + a tenth until that thread's own trim, or the next pass.
  */
 import type { HistoryTarget } from "./history-batch";
 import type { ExecutionsStore, StoredExecution } from "./store";
 
-/** Rows deleted by one trim at most, by default (the writer thread's; ~8 ms of work). */
+/** Records deleted by one trim, about, by default (the writer thread's). */
 const TRIM_BATCH = 2000;
 
 /**

@@ -15,7 +15,7 @@ export interface RetentionOptions {
   maxPerEndpoint: number;
   /** Time between runs once started. */
   intervalMs?: number;
-  /** Rows per delete transaction. */
+  /** Records per delete transaction, about (whole chunks go: store.ts). */
   batch?: number;
   /** Delete transactions per run, so one run is bounded; the rest waits for the next run. */
   maxBatchesPerRun?: number;
@@ -81,9 +81,10 @@ export function createRetention(store: ExecutionsStore, logger: Logger, options:
       await yieldToRequests();
     }
     // The writers hold each endpoint to its cap already (history-cap.ts); this walk catches what
-    // they cannot see (a cap lowered since, rows of endpoints no longer written). Looking at an
-    // endpoint walks `maxPerEndpoint` index entries even when nothing is over, so each call looks
-    // at as many as fit in ~COUNT_WALK_ENTRIES, with a turn of the event loop between calls.
+    // they cannot see (a cap lowered since, records of endpoints no longer written). Looking at an
+    // endpoint walks the chunks holding its newest `maxPerEndpoint` even when nothing is over (as
+    // many index entries as records when its chunks hold one each), so each call looks at as many
+    // as fit in ~COUNT_WALK_ENTRIES such entries, with a turn of the event loop between calls.
     const endpointsPerCall = Math.max(1, Math.floor(COUNT_WALK_ENTRIES / Math.max(1, options.maxPerEndpoint)));
     while (batches < maxBatches) {
       const { deleted: n, done } = store.pruneBeyondCount(options.maxPerEndpoint, batch, endpointsPerCall);
