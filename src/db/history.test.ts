@@ -46,7 +46,10 @@ describe("history database", () => {
       insert.run(fullId, "acc_1", "ep_1", "endpoint", ...full);
       const bareId = newId("exe", T0 + 1);
       insert.run(bareId, "acc_1", null, "endpoint", "completed", null, null, null, null, null, null, null, T0 + 1, 1, "not json");
-      // 250 in one 5 s span: chunks of 100 at most.
+      // These versions read the clock twice: the id's time may be a millisecond before the start.
+      const skewedId = newId("exe", T0 + 499);
+      insert.run(skewedId, "acc_1", "ep_2", "endpoint", "completed", 200, null, null, "GET", "/", null, null, T0 + 500, 1, "[]");
+      // 250 in one 3 s span: chunks of 100 at most.
       for (let i = 0; i < 250; i++) insert.run(newId("exe", T0 + 10 + i), "acc_1", "ep_busy", "endpoint", "completed", 200, null, null, "GET", "/", null, null, T0 + 10 + i, 1, "[]");
       old.sqlite.run(`PRAGMA user_version = ${version}`);
       old.close();
@@ -75,6 +78,7 @@ describe("history database", () => {
       });
       // Nulls read as absent; steps that were not JSON read as none.
       expect(store.get("acc_1", bareId)).toEqual({ id: bareId, account_id: "acc_1", endpoint_id: null, kind: "endpoint", status: "completed", http_status: 0, method: "", path: "", started_at: T0 + 1, duration_ms: 1, steps: [] });
+      expect(store.get("acc_1", skewedId)).toMatchObject({ id: skewedId, endpoint_id: "ep_2", started_at: T0 + 500 });
       expect(store.countForEndpoint("ep_busy")).toBe(250);
       expect(store.listForEndpoint("acc_1", "ep_busy", { limit: 300 }).rows.map((r) => r.started_at)).toEqual(Array.from({ length: 250 }, (_, i) => T0 + 259 - i));
       const sizes = upgraded.sqlite.query<{ count: number }, []>("SELECT count FROM execution_chunks WHERE endpoint_id = 'ep_busy' ORDER BY first_at").all().map((r) => r.count);
