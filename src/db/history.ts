@@ -109,7 +109,6 @@ export function openHistoryDatabase(path: string, options: OpenOptions = {}): Da
   return db;
 }
 
-
 /**
  * Moves history written by earlier versions (into the instance database's `executions` table)
  * to history.db, so upgrading loses none. Copy first, then delete from the old table: a crash in

@@ -233,8 +233,9 @@ export function createExecutionsStore(db: Database, options: ExecutionsStoreOpti
         const text = chunkText.get(chunk.rid);
         if (!text) continue;
         for (const rec of fromChunk(text.records, accountId, endpointId)) {
-          if (rec.started_at < from || rec.started_at > to || (status !== undefined && rec.status !== status)) continue;
-          if (rec.started_at > after.startedAt || (rec.started_at === after.startedAt && rec.id >= after.id)) continue;
+          // Within [from, upTo], and strictly after the cursor where it shares its millisecond.
+          if (rec.started_at < from || rec.started_at > upTo || (status !== undefined && rec.status !== status)) continue;
+          if (rec.started_at === after.startedAt && rec.id >= after.id) continue;
           // A record stored twice (a slice written again after the writer thread died) shows once.
           if (seen.has(rec.id)) continue;
           seen.add(rec.id);
