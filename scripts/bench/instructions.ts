@@ -5,7 +5,7 @@
  * move ±30% with the VM; the count moves up to ~5% between runs, as the JIT and the collector
  * settle differently: run each side twice).
  *
- *   bun scripts/bench/instructions.ts [--calls N] [--warm N] [--only bare,echo_nohist,echo,reject] [--json]
+ *   bun scripts/bench/instructions.ts [--calls N] [--warm N] [--only bare,echo_nohist,echo,reject] [--by-function [N]] [--json]
  *
  * For each target it runs this script again under
  * `valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes`. The inner run builds the
@@ -20,6 +20,12 @@
  * history sink's 2 ms timer hands over a slice every call or two instead of every ~50 calls, and
  * the per-slice work (JSON text, postMessage) is counted many times over.
  *
+ * `--by-function` also lists the N (default 25) JavaScript functions of each target with the most
+ * instructions per call, callees included (callgrind.ts names them from JSC's JITDump). Under
+ * valgrind each call takes far more than a millisecond, so what is cached per millisecond (the
+ * time part of ids, the log's timestamp) is worked out again on every call, and SHA-256 runs
+ * without the CPU's SHA instructions: those functions count more than they cost on a server.
+ *
  * What it leaves out: the socket, the HTTP parser and the response writer (the same for the bare
  * echo and the product), other threads (history writer, JIT, GC helpers) and time spent waiting
  * for a core. Use `bun run bench` for what a client sees.
@@ -28,6 +34,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bareEcho } from "./baseline";
+import { functionCosts, jitNamer, jsFunctionOf, readJitDump, type FunctionCost } from "./callgrind";
 import { BASE, ECHO_BODY, echoEndpoint } from "./scenarios";
 
 const TARGETS = ["bare", "echo", "echo_nohist", "reject"] as const;
@@ -44,6 +51,7 @@ const valueOf = (flag: string) => {
 const calls = Number(valueOf("--calls") ?? 20_000);
 const warm = Number(valueOf("--warm") ?? 20_000);
 const inner = valueOf("--inner") as Target | undefined;
+const byFunction = argv.includes("--by-function") ? Number(/^\d+$/.test(valueOf("--by-function") ?? "") ? valueOf("--by-function") : 25) : 0;
 
 if (inner) await measure(inner);
 else await main();
@@ -62,6 +70,7 @@ async function main() {
     process.exit(2);
   }
   const perCall: Partial<Record<Target, number>> = {};
+  const functions: Partial<Record<Target, FunctionCost[]>> = {};
   for (const target of only) {
     const dir = mkdtempSync(join(tmpdir(), "sb-instr-"));
     try {
@@ -84,7 +93,12 @@ async function main() {
           "--warm",
           String(warm),
         ],
-        { stdout: "pipe", stderr: "pipe", env: { ...process.env, NODE_ENV: "production" } },
+        {
+          stdout: "pipe",
+          stderr: "pipe",
+          // JSC writes jit-<pid>.dump there: which JavaScript function each piece of JIT code is.
+          env: { ...process.env, NODE_ENV: "production", ...(byFunction ? { BUN_JSC_useJITDump: "1", BUN_JSC_jitDumpDirectory: dir } : {}) },
+        },
       );
       const out = run.stdout.toString();
       if (run.exitCode !== 0 || !out.includes("counted")) {
@@ -92,23 +106,55 @@ async function main() {
         process.exit(1);
       }
       perCall[target] = Math.round(mainThreadInstructions(dir) / calls);
+      if (byFunction) functions[target] = mainThreadFunctions(dir).slice(0, byFunction);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
   if (argv.includes("--json")) {
-    console.log(JSON.stringify({ bun: Bun.version, warm, calls, perCall }));
+    const perFunction = byFunction ? { functions: perCallCosts(functions) } : {};
+    console.log(JSON.stringify({ bun: Bun.version, warm, calls, perCall, ...perFunction }));
     return;
   }
   console.log(`Main-thread instructions per call (${warm} warm-up, ${calls} counted; Bun ${Bun.version})\n`);
   console.log("| Target | Instructions per call |\n|---|--:|");
   for (const [target, n] of Object.entries(perCall)) console.log(`| ${target} | ${n.toLocaleString("en-US")} |`);
+  for (const [target, costs] of Object.entries(perCallCosts(functions))) {
+    console.log(`\n${target}: JavaScript functions by instructions per call, callees included\n`);
+    console.log("| Function | Inclusive | Self |\n|---|--:|--:|");
+    for (const f of costs) console.log(`| ${f.name} | ${f.inclusive.toLocaleString("en-US")} | ${f.self.toLocaleString("en-US")} |`);
+  }
 }
 
-/** The `totals:` instruction count of the main thread's file (`cg.<pid>-01`). */
-function mainThreadInstructions(dir: string): number {
-  const file = readdirSync(dir).find((name) => name.endsWith("-01"));
+/** The counts divided by the calls counted. */
+function perCallCosts(functions: Partial<Record<Target, FunctionCost[]>>): Record<string, FunctionCost[]> {
+  const per = (n: number) => Math.round(n / calls);
+  return Object.fromEntries(Object.entries(functions).map(([target, costs]) => [target, costs.map((f) => ({ name: f.name, inclusive: per(f.inclusive), self: per(f.self) }))]));
+}
+
+/** The main thread's JavaScript functions by instructions, named from the JITDump files in `dir`. */
+function mainThreadFunctions(dir: string): FunctionCost[] {
+  const loads = readdirSync(dir)
+    .filter((name) => /^jit-[\d-]+\.dump$/.test(name))
+    .flatMap((name) => readJitDump(readFileSync(join(dir, name))));
+  const jitName = jitNamer(loads);
+  const nameOf = (raw: string) => {
+    const name = jitName(raw);
+    return name === undefined ? undefined : jsFunctionOf(name);
+  };
+  return functionCosts(readFileSync(join(dir, mainThreadFile(dir)), "utf8"), nameOf);
+}
+
+/** The main thread's callgrind file (`cg.<pid>-01`). */
+function mainThreadFile(dir: string): string {
+  const file = readdirSync(dir).find((name) => name.startsWith("cg.") && name.endsWith("-01"));
   if (!file) throw new Error(`no main-thread callgrind file in ${dir}: ${readdirSync(dir).join(", ")}`);
+  return file;
+}
+
+/** The `totals:` instruction count of the main thread's file. */
+function mainThreadInstructions(dir: string): number {
+  const file = mainThreadFile(dir);
   const text = readFileSync(join(dir, file), "utf8");
   const total = /^totals:\s+(\d+)/m.exec(text);
   if (!total) throw new Error(`no totals line in ${file}`);
