@@ -56,11 +56,14 @@ const FLUSH_INTERVAL_MS = 2;
 const THREAD_BATCH = 500;
 
 /**
- * Shared memory for slices not yet stored: at ~600 bytes per echo record, about 1.4 s of the echo
- * bench's traffic, so a thread held up by a long commit or a retention sweep does not push the
- * request thread into writing history itself. Only the pages used count towards RSS.
+ * Shared memory for slices not yet stored: at ~450 bytes per echo record, about half a second of
+ * the echo bench's ~37k calls per second (minutes of a typical server's), so a thread held up by
+ * a long commit or a retention sweep does not push the request thread into writing history
+ * itself. Once traffic has gone round it, all of it stays resident: at 16 MB the RSS after the
+ * echo bench was 191-208 MB, at 8 MB 174-183 MB (seven alternated pairs, the writer never behind;
+ * docs/performance.md, sixteenth round).
  */
-const RING_BYTES = 16 * 1024 * 1024;
+const RING_BYTES = 8 * 1024 * 1024;
 
 const WORKER: WorkerModule = { source: new URL("./history-worker.ts", import.meta.url), inBinary: "./modules/executions/history-worker.ts" };
 
