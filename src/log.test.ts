@@ -29,7 +29,7 @@ describe("createLogger", () => {
 
   test("text: level, message, then key=value with values quoted when they need it", () => {
     const { lines, logger } = capture("text");
-    logger.info("http", { path: "/a b", status: 200 });
+    logger.info("http", { path: "/a b", status: 200, ms: undefined });
     expect(lines[0]).toMatch(/^\S+ INFO  http path="\/a b" status=200$/);
   });
 });

@@ -81,7 +81,8 @@ export function createLogger(options: LoggerOptions): Logger {
       return;
     }
     let line = `${time} ${level.toUpperCase().padEnd(5)} ${msg}`;
-    if (fields) for (const key in fields) line += ` ${key}=${textValue(fields[key])}`;
+    // Undefined fields are left out, as JSON.stringify leaves them out of the json format.
+    if (fields) for (const key in fields) if (fields[key] !== undefined) line += ` ${key}=${textValue(fields[key])}`;
     write(line);
   };
   return {
