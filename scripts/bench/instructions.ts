@@ -51,7 +51,12 @@ const valueOf = (flag: string) => {
 const calls = Number(valueOf("--calls") ?? 20_000);
 const warm = Number(valueOf("--warm") ?? 20_000);
 const inner = valueOf("--inner") as Target | undefined;
-const byFunction = argv.includes("--by-function") ? Number(/^\d+$/.test(valueOf("--by-function") ?? "") ? valueOf("--by-function") : 25) : 0;
+/** How many functions `--by-function` lists: its number when one follows, else 25; 0 without it. */
+const byFunction = (() => {
+  if (!argv.includes("--by-function")) return 0;
+  const n = valueOf("--by-function") ?? "";
+  return /^\d+$/.test(n) ? Number(n) : 25;
+})();
 
 if (inner) await measure(inner);
 else await main();

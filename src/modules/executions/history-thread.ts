@@ -60,8 +60,8 @@ const THREAD_BATCH = 500;
  * the echo bench's ~37k calls per second (minutes of a typical server's), so a thread held up by
  * a long commit or a retention sweep does not push the request thread into writing history
  * itself. Once traffic has gone round it, all of it stays resident: at 16 MB the RSS after the
- * echo bench was 191-208 MB, at 8 MB 174-183 MB (seven alternated pairs, the writer never behind;
- * docs/performance.md, sixteenth round).
+ * echo bench was 177-208 MB, at 8 MB 169-183 MB (thirteen alternated pairs, the writer never
+ * behind; docs/performance.md, sixteenth round).
  */
 const RING_BYTES = 8 * 1024 * 1024;
 
