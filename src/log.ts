@@ -82,7 +82,12 @@ export function createLogger(options: LoggerOptions): Logger {
     }
     let line = `${time} ${level.toUpperCase().padEnd(5)} ${msg}`;
     // Undefined fields are left out, as JSON.stringify leaves them out of the json format.
-    if (fields) for (const key in fields) if (fields[key] !== undefined) line += ` ${key}=${textValue(fields[key])}`;
+    if (fields) {
+      for (const key in fields) {
+        const value = fields[key];
+        if (value !== undefined) line += ` ${key}=${textValue(value)}`;
+      }
+    }
     write(line);
   };
   return {
